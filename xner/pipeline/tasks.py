@@ -1,0 +1,29 @@
+"""Task registry: `task.name` → the function that runs it.
+
+A task is ``run(ctx: RunContext) -> dict[str, float]``; it returns flat metrics (keys such as
+``test/recall`` or ``projection/f1``). Writing ``metrics.json`` and logging to W&B happen once, in
+`xner.pipeline.run`, so no task can forget them. Imports are lazy: `data_stats` never loads torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+TASKS: dict[str, str] = {
+    "data_stats": "xner.pipeline.data_stats:run",
+    "align_eval": "xner.pipeline.align_eval:run",
+    "projection_eval": "xner.pipeline.projection_eval:run",
+    "translate_test": "xner.pipeline.translate_test:run",
+    "translate_train": "xner.pipeline.translate_train:run",
+    "model_transfer": "xner.pipeline.model_transfer:run",
+}
+
+
+def get_task(name: str) -> Callable:
+    from xner.errors import ConfigError
+
+    if name not in TASKS:
+        raise ConfigError(f"task.name={name!r} is not a task; valid: {', '.join(sorted(TASKS))}")
+    module, func = TASKS[name].split(":")
+    return getattr(importlib.import_module(module), func)
