@@ -51,7 +51,8 @@ def check_tags(
 ) -> tuple[list[str], int]:
     """Validate IOB2 tags; return (tags, number of repairs).
 
-    `where[i]` names the origin of tag i (``file:line``) for error messages. Unknown tag shapes or
+    `where[i]` names the origin of tag i (``file:line``) for error messages (each repair is logged at
+    DEBUG; callers log one summary). Unknown tag shapes or
     labels outside `labels` raise DataFormatError. An `I-X` not preceded by `B-X`/`I-X` is the
     field's common annotation slip: repaired to `B-X` (logged) unless `strict`.
     """
@@ -74,7 +75,7 @@ def check_tags(
                         f"{where[i]}: {tag!r} does not continue an entity (previous tag {prev!r}); "
                         "set data.strict=false to repair it to B-"
                     )
-                log.warning("%s: %s starts an entity; repaired to B-%s", where[i], tag, label)
+                log.debug("%s: %s starts an entity; repaired to B-%s", where[i], tag, label)
                 out[i] = f"B-{label}"
                 repairs += 1
         prev = out[i]
