@@ -1,0 +1,214 @@
+"""Word-level NER inference with any token-classification model (the source tagger).
+
+Built from ``conf/tagger/*.yaml``; used by ``translate_test`` (tag the English translation),
+``candidates=ner`` (spans an NER model predicts on the target sentence) and to evaluate every
+fine-tuned model. A word's label is read from its first subword. Sentences longer than the model
+window are split at word boundaries (counted and logged). The model is loaded on first use and
+released by `close()` (or the ``with`` block).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from xner.data.tags import map_spans, tags_to_spans
+from xner.data.types import Span
+from xner.errors import XnerError
+from xner.ner.encoding import first_subword_positions, span_probability, split_windows
+
+log = logging.getLogger(__name__)
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise XnerError(f"device={device!r} but no CUDA GPU is visible; use device=cpu or device=auto")
+    return device
+
+
+class SourceTagger:
+    """``predict(words_list) -> list[list[Span]]``, with span probabilities on request.
+
+    Args:
+        model: hub id, local directory, ``offline:...`` or ``tiny:<seed>``.
+        batch_size: sentences (windows) per forward pass; sorted by length to minimise padding.
+        device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``.
+        max_length: model window in subwords including special tokens (capped by the model's).
+        label_map: rename or drop (``null``) predicted entity types, e.g. ``{MISC: null}``.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        batch_size: int = 32,
+        device: str = "auto",
+        max_length: int = 512,
+        label_map: Mapping[str, str | None] | None = None,
+    ):
+        self.model_name = model
+        self.batch_size = batch_size
+        self.device = device
+        self.max_length = max_length
+        self.label_map = dict(label_map or {})
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self.stats = {"windows_split": 0, "words_without_subwords": 0}
+
+    @classmethod
+    def from_model(cls, model: Any, tokenizer: Any, **kwargs: Any) -> SourceTagger:
+        """Wrap an already loaded model and tokenizer (e.g. one just fine-tuned)."""
+        tagger = cls(getattr(model, "name_or_path", "<in-memory>"), **kwargs)
+        tagger._model, tagger._tokenizer = model, tokenizer
+        tagger.device = str(next(model.parameters()).device)
+        return tagger
+
+    def cache_config(self) -> dict[str, Any]:
+        return {"model": self.model_name, "max_length": self.max_length, "label_map": self.label_map}
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self) -> SourceTagger:
+        if self._model is None:
+            from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+            from xner.ner.models import resolve
+
+            path = resolve(self.model_name)
+            self.device = pick_device(self.device)
+            log.info("loading tagger %s on %s", self.model_name, self.device)
+            self._tokenizer = AutoTokenizer.from_pretrained(path)
+            if not self._tokenizer.is_fast:
+                raise XnerError(f"tagger.model={self.model_name!r}: a fast (Rust) tokenizer is required")
+            self._model = AutoModelForTokenClassification.from_pretrained(path).to(self.device).eval()
+        return self
+
+    def close(self) -> None:
+        """Release the model (and GPU memory)."""
+        self._model = self._tokenizer = None
+        import gc
+
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:  # pragma: no cover
+            pass
+
+    def __enter__(self) -> SourceTagger:
+        return self.load()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def labels(self) -> list[str]:
+        self.load()
+        id2label = self._model.config.id2label
+        return [id2label[i] for i in range(len(id2label))]
+
+    # -- inference -----------------------------------------------------------------------------
+    def _window(self) -> int:
+        limit = min(self.max_length, getattr(self._model.config, "max_position_embeddings", 512) or 512)
+        if self._model.config.model_type in ("xlm-roberta", "roberta", "camembert"):
+            limit = min(limit, self._model.config.max_position_embeddings - 2)
+        return limit
+
+    def predict_proba(self, words_list: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Per sentence, a (words × labels) array of label probabilities at each word's first subword."""
+        import torch
+
+        self.load()
+        tok, model = self._tokenizer, self._model
+        n_special = tok.num_special_tokens_to_add()
+        window = self._window()
+        lists = [list(w) for w in words_list]
+        # Pass 1: subword counts per word, to split long sentences at word boundaries.
+        items: list[tuple[int, int, int]] = []  # (sentence, word start, word end)
+        if lists:
+            enc = tok([w or [""] for w in lists], is_split_into_words=True, add_special_tokens=False)
+        for s, words in enumerate(lists):
+            if not words:
+                continue
+            counts = np.bincount(
+                [w for w in enc.word_ids(s) if w is not None], minlength=len(words)
+            ).tolist()
+            wins = split_windows(counts, window - n_special)
+            if len(wins) > 1:
+                self.stats["windows_split"] += 1
+            items += [(s, a, b) for a, b in wins]
+        n_labels = model.config.num_labels
+        out = [np.zeros((len(w), n_labels), dtype=np.float32) for w in lists]
+        for arr in out:
+            arr[:, 0] = 1.0  # a word the model cannot see stays "O" (counted below)
+        order = sorted(range(len(items)), key=lambda i: items[i][2] - items[i][1])
+        for b in range(0, len(order), self.batch_size):
+            batch = [items[i] for i in order[b : b + self.batch_size]]
+            enc = tok(
+                [lists[s][a:e] for s, a, e in batch], is_split_into_words=True, truncation=True,
+                max_length=window, padding=True, return_tensors="pt",
+            )
+            inputs = {k: v.to(self.device) for k, v in enc.items()}
+            try:
+                with torch.inference_mode():
+                    probs = model(**inputs).logits.float().softmax(-1).cpu().numpy()
+            except torch.cuda.OutOfMemoryError:
+                raise XnerError(
+                    f"out of GPU memory tagging with batch_size={self.batch_size}; lower it, e.g. "
+                    f"tagger.batch_size={max(1, self.batch_size // 2)}"
+                ) from None
+            for j, (s, a, e) in enumerate(batch):
+                pos = first_subword_positions(enc.word_ids(j), e - a)
+                for k, p in enumerate(pos):
+                    if p >= 0:
+                        out[s][a + k] = probs[j, p]
+                    else:
+                        self.stats["words_without_subwords"] += 1
+        if self.stats["windows_split"] or self.stats["words_without_subwords"]:
+            log.info("tagger: %s", self.stats)
+        return out
+
+    def _decode(self, probs: np.ndarray, labels: Sequence[str]) -> list[Span]:
+        tags = [labels[i] for i in probs.argmax(-1)] if len(probs) else []
+        return tags_to_spans(tags)
+
+    def predict_with_scores(self, words_list: Sequence[Sequence[str]]) -> list[list[tuple[Span, float]]]:
+        """Predicted spans with their probability (`xner.ner.encoding.span_probability`)."""
+        labels = self.labels
+        out = []
+        for probs in self.predict_proba(words_list):
+            spans = self._decode(probs, labels)
+            kept = []
+            for span in spans:
+                mapped = map_spans([span], self.label_map)
+                if mapped:
+                    kept.append((mapped[0], span_probability(probs, labels, span)))
+            out.append(kept)
+        return out
+
+    def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[Span]]:
+        """Entity spans (word indices) for each sentence."""
+        return [[s for s, _ in spans] for spans in self.predict_with_scores(words_list)]
+
+    def predict_tags(self, words_list: Sequence[Sequence[str]]) -> list[list[str]]:
+        """IOB2 tags for each sentence (after `label_map`)."""
+        from xner.data.tags import spans_to_tags
+
+        return [spans_to_tags(sp, len(w)) for sp, w in zip(self.predict(words_list), words_list, strict=True)]
+
+    def span_scores(
+        self, words_list: Sequence[Sequence[str]], spans_list: Sequence[Sequence[Span]], *, typed: bool = False
+    ) -> list[list[float]]:
+        """Score arbitrary candidate spans (e.g. n-grams) as entities — the NER term of fused scores."""
+        labels = self.labels
+        return [
+            [span_probability(p, labels, sp, typed=typed) for sp in spans]
+            for p, spans in zip(self.predict_proba(words_list), spans_list, strict=True)
+        ]
