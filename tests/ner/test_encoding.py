@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -43,7 +45,7 @@ def test_split_windows_cover_in_order_and_fit(counts, size):
     for a, b in wins:
         assert sum(counts[a:b]) <= size or b - a == 1
     # greedy is maximal: the next word never fits into the previous window
-    for (a, b), (c, _) in zip(wins, wins[1:]):
+    for (a, b), (c, _) in itertools.pairwise(wins):
         assert sum(counts[a : b + 1]) > size
         assert b == c
 

@@ -21,7 +21,7 @@ def tagger():
 def test_predict_shapes_and_types(tagger):
     spans = tagger.predict(SENTS)
     assert len(spans) == len(SENTS) and spans[1] == []
-    for words, sent_spans in zip(SENTS, spans):
+    for words, sent_spans in zip(SENTS, spans, strict=False):
         for sp in sent_spans:
             assert isinstance(sp, Span) and sp.end <= len(words)
             assert sp.label in {"PER", "ORG", "LOC", "MISC"}
@@ -46,7 +46,7 @@ def test_batching_does_not_change_predictions(tagger):
     one_by_one = [tagger.predict_with_scores([s])[0] for s in SENTS]
     batched = tagger.predict_with_scores(SENTS)
     assert [[s for s, _ in x] for x in batched] == [[s for s, _ in x] for x in one_by_one]
-    for a, b in zip(batched, one_by_one):
+    for a, b in zip(batched, one_by_one, strict=False):
         assert [p for _, p in a] == pytest.approx([p for _, p in b], abs=1e-5)
 
 
