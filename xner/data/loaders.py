@@ -27,6 +27,10 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
     """`paths.data_dir`, or `$XNER_DATA`, made absolute."""
     value = data_dir or os.environ.get("XNER_DATA")
     if not value:
+        # The development collection sits next to the repository (../shared/data).
+        dev = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+        if dev.is_dir():
+            return dev
         raise ConfigError("paths.data_dir is not set; set XNER_DATA or paths.data_dir=/path/to/data")
     return Path(value).expanduser().resolve()
 
