@@ -1,0 +1,116 @@
+"""Target-side candidate spans for matching projection.
+
+`candidates=ngram`: every contiguous span of at most `max_len` words (default 10, the thesis'
+limit; the seed is unbounded), except spans containing a word with one of `exclude_chars`
+("!" and "?", as in the seed). `candidates=ner`: the spans a token-classification tagger predicts
+on the target sentence, labels dropped, optionally with their span probabilities.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from xner.data.types import Span
+from xner.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate spans of one target sentence: words[starts[i]:ends[i]], optional probabilities."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    probs: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @classmethod
+    def from_spans(cls, spans: Sequence[tuple[int, int]], probs: Sequence[float] | None = None) -> Candidates:
+        arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        p = None if probs is None else np.asarray(probs, dtype=np.float64)
+        return cls(arr[:, 0].copy(), arr[:, 1].copy(), p)
+
+    def spans(self) -> list[tuple[int, int]]:
+        return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
+
+
+def ngram_candidates(words: Sequence[str], max_len: int | None = 10, exclude_chars: str = "!?") -> Candidates:
+    """All contiguous spans of ≤ `max_len` words (None: unbounded), ordered by start then length,
+    without spans that contain a word with any character of `exclude_chars`."""
+    n = len(words)
+    limit = n if max_len is None else min(max_len, n)
+    if n == 0 or limit == 0:
+        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    starts = np.repeat(np.arange(n), limit)
+    ends = starts + np.tile(np.arange(1, limit + 1), n)
+    keep = ends <= n
+    if exclude_chars:
+        bad = np.fromiter((any(c in w for c in exclude_chars) for w in words), bool, n)
+        if bad.any():
+            prefix = np.concatenate(([0], np.cumsum(bad)))
+            keep &= prefix[np.minimum(ends, n)] == prefix[starts]
+    return Candidates(starts[keep], ends[keep])
+
+
+class NgramCandidates:
+    """`candidates=ngram`: see `ngram_candidates`."""
+
+    def __init__(self, max_len: int | None = 10, exclude_chars: str = "!?"):
+        if max_len is not None and max_len < 1:
+            raise ConfigError(f"candidates.max_len must be a positive number of words or null, got {max_len}")
+        self.max_len = max_len
+        self.exclude_chars = exclude_chars
+
+    def extract(self, words_list: Sequence[Sequence[str]]) -> list[Candidates]:
+        return [ngram_candidates(w, self.max_len, self.exclude_chars) for w in words_list]
+
+
+class SpanTagger(Protocol):
+    """What `candidates=ner` needs: spans per sentence, each a Span or (Span, probability)."""
+
+    def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[Any]]: ...
+
+
+class NerCandidates:
+    """`candidates=ner`: spans predicted by `tagger` on the target sentences (labels dropped).
+
+    Any object with ``predict(words_list) -> list[list[Span | (Span, prob)]]`` works; the
+    pipeline injects the configured `tagger`. Spans below `min_probability` are discarded.
+    """
+
+    needs_tagger = True
+
+    def __init__(self, tagger: SpanTagger | None = None, min_probability: float = 0.0):
+        self.tagger = tagger
+        self.min_probability = min_probability
+
+    def extract(self, words_list: Sequence[Sequence[str]]) -> list[Candidates]:
+        if self.tagger is None:
+            raise ConfigError(
+                "candidates=ner needs a tagger: set tagger=<option> (conf/tagger/) or pass one to "
+                "NerCandidates(tagger=...)"
+            )
+        predicted = self.tagger.predict([list(w) for w in words_list])
+        if len(predicted) != len(words_list):
+            raise ValueError(f"tagger returned {len(predicted)} predictions for {len(words_list)} sentences")
+        out = []
+        for words, items in zip(words_list, predicted, strict=True):
+            spans: dict[tuple[int, int], float] = {}
+            for item in items:
+                span, prob = (item, 1.0) if isinstance(item, Span) else (item[0], float(item[1]))
+                if span.end > len(words):
+                    raise ValueError(f"tagger span {span} outside a {len(words)}-word sentence")
+                key = (span.start, span.end)
+                if prob >= self.min_probability:
+                    spans[key] = max(prob, spans.get(key, 0.0))
+            keys = sorted(spans)
+            out.append(Candidates.from_spans(keys, [spans[k] for k in keys]))
+        return out

@@ -1,0 +1,126 @@
+"""`projection=matching`: project source entities by matching them to target candidates.
+
+Per sentence: extract candidates (`candidates=ngram|ner`), score every (entity, candidate) pair
+(alignment score, optionally fused with NER span probabilities and scores supplied at run time),
+keep pairs with a link between them and a score ≥ `min_score`, then solve the matching
+(`matcher=greedy|ilp`) for the whole batch at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from xner.data.types import Span
+from xner.errors import ConfigError
+from xner.project.base import ProjectionInput, SentenceProjection
+from xner.project.candidates import Candidates
+from xner.project.matching import Assignment, MatchProblem
+from xner.project.scores import PairScorer, alignment_scores, fuse_scores
+
+log = logging.getLogger(__name__)
+
+BUILTIN_SCORES = ("alignment", "ner")
+
+
+class MatchingProjector:
+    """Candidate matching. `candidates` and `matcher` are the objects built from the `candidates`
+    and `matcher` config groups; `weights` maps score names to weights (``alignment``, ``ner``, and
+    the names of `scorers` given at run time, e.g. ``translation``)."""
+
+    def __init__(
+        self,
+        candidates: Any,
+        matcher: Any,
+        min_score: float = 0.0,
+        weights: Mapping[str, float] | None = None,
+        require_link: bool = True,
+        backtranslation: bool = False,
+        scorers: Mapping[str, PairScorer] | None = None,
+    ):
+        self.candidates = candidates
+        self.matcher = matcher
+        self.min_score = float(min_score)
+        self.weights = dict(weights) if weights is not None else {"alignment": 1.0}
+        self.require_link = require_link
+        self.backtranslation = backtranslation
+        self.scorers: dict[str, PairScorer] = dict(scorers or {})
+        if not any(self.weights.values()):
+            raise ConfigError(f"projection.weights={self.weights} are all zero; give alignment a weight")
+
+    def _check_weights(self, cands: Sequence[Candidates]) -> None:
+        for name, weight in self.weights.items():
+            if not weight or name == "alignment":
+                continue
+            if name == "ner":
+                if any(c.probs is None for c in cands):
+                    raise ConfigError(
+                        "projection.weights.ner is non-zero but the candidates carry no span "
+                        "probabilities; use candidates=ner with a tagger that returns them, or set it to 0"
+                    )
+            elif name not in self.scorers:
+                raise ConfigError(
+                    f"projection.weights.{name}={weight} but no {name!r} scorer was supplied; "
+                    f"available: {sorted(set(BUILTIN_SCORES) | set(self.scorers))}"
+                )
+
+    def problems(
+        self, inputs: Sequence[ProjectionInput], cands: Sequence[Candidates]
+    ) -> tuple[list[MatchProblem], list[np.ndarray]]:
+        """Match problems (fused scores, ineligible pairs zeroed) and raw alignment scores."""
+        problems, aligned = [], []
+        for index, (x, c) in enumerate(zip(inputs, cands, strict=True)):
+            align = alignment_scores(x.src_spans, c, x.links, x.src_len, x.tgt_len)
+            components = {"alignment": align}
+            if c.probs is not None:
+                components["ner"] = c.probs[None, :]
+            for name, scorer in self.scorers.items():
+                if self.weights.get(name):
+                    components[name] = scorer(x.src_spans, x.tgt_words, c, index)
+            fused = fuse_scores(components, self.weights)
+            eligible = (fused > 0) & (fused >= self.min_score)
+            if self.require_link:
+                eligible &= align > 0
+            problems.append(MatchProblem(np.where(eligible, fused, 0.0), c.starts, c.ends))
+            aligned.append(align)
+        return problems, aligned
+
+    def project(self, inputs: Sequence[ProjectionInput]) -> list[SentenceProjection]:
+        cands = self.candidates.extract([x.tgt_words for x in inputs])
+        self._check_weights(cands)
+        problems, aligned = self.problems(inputs, cands)
+        assignments: list[Assignment] = self.matcher.solve(problems)
+        return [
+            _to_projection(x, c, p, a, al)
+            for x, c, p, a, al in zip(inputs, cands, problems, assignments, aligned, strict=True)
+        ]
+
+
+def _to_projection(
+    x: ProjectionInput, cands: Candidates, problem: MatchProblem, a: Assignment, align: np.ndarray
+) -> SentenceProjection:
+    assignment: list[Span | None] = [None] * len(x.src_spans)
+    spans = []
+    for e, c in sorted(a.pairs, key=lambda p: -problem.scores[p]):
+        span = Span(int(cands.starts[c]), int(cands.ends[c]), x.src_spans[e].label)
+        spans.append(span)
+        if assignment[e] is None:
+            assignment[e] = span
+    unprojected: Counter = Counter()
+    linked = {i for i, _ in x.links}
+    for e, entity in enumerate(x.src_spans):
+        if assignment[e] is not None:
+            continue
+        if not any(entity.start <= i < entity.end for i in linked):
+            unprojected["unaligned"] += 1
+        elif len(cands) == 0:
+            unprojected["no_candidates"] += 1
+        elif not (problem.scores[e] > 0).any():
+            unprojected["below_threshold" if (align[e] > 0).any() else "no_linked_candidate"] += 1
+        else:
+            unprojected["conflict"] += 1
+    return SentenceProjection(sorted(spans), assignment, a.objective, unprojected)
