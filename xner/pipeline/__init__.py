@@ -22,7 +22,7 @@ from xner.errors import XnerError
 from xner.pipeline.cache import ArtifactCache
 from xner.pipeline.config import validate_config
 from xner.pipeline.context import RunContext
-from xner.pipeline.tasks import get_task
+from xner.pipeline.tasks import TASK_GROUPS, get_task
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
             log.warning("%s is corrupt; rerunning the job", metrics_path)
 
     task = get_task(cfg.task.name)
-    validate_config(cfg)
+    validate_config(cfg, allow_missing=True)  # unknown keys and types everywhere
+    validate_config(cfg, TASK_GROUPS.get(cfg.task.name, []))  # and completeness where the task looks
     seed_everything(int(cfg.seed))
     output_dir.mkdir(parents=True, exist_ok=True)
 

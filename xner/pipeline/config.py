@@ -93,7 +93,7 @@ def _describe(annotation: Any) -> str:
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
-def validate_node(node: DictConfig, key_path: str) -> None:
+def validate_node(node: DictConfig, key_path: str, allow_missing: bool = False) -> None:
     """Check one `_target_` node against its target's signature."""
     target = node.get("_target_")
     module_name, _, attr = str(target).rpartition(".")
@@ -123,6 +123,8 @@ def validate_node(node: DictConfig, key_path: str) -> None:
         try:
             value = node[key]
         except MissingMandatoryValue:
+            if allow_missing:
+                continue
             raise ConfigError(f"{key_path}.{key} is required: set {key_path}.{key}=<value>") from None
         if key in named and key in hints and not isinstance(value, DictConfig | ListConfig):
             if not _type_ok(value, hints[key]):
@@ -139,12 +141,13 @@ def validate_node(node: DictConfig, key_path: str) -> None:
                 )
 
 
-def validate_config(cfg: DictConfig, groups: Sequence[str] | None = None) -> None:
-    """Validate every `_target_` node of the groups used by this run (default: all of them)."""
-    for name in groups or list(cfg.keys()):
+def validate_config(cfg: DictConfig, groups: Sequence[str] | None = None, allow_missing: bool = False) -> None:
+    """Validate every `_target_` node of the groups used by this run (default: all of them).
+    `allow_missing` accepts ``???`` values (to check option files that users must complete)."""
+    for name in list(cfg.keys()) if groups is None else groups:
         node = cfg.get(name)
         if isinstance(node, DictConfig) and "_target_" in node:
-            validate_node(node, str(name))
+            validate_node(node, str(name), allow_missing)
 
 
 def check_keys(argv: Sequence[str], conf_dir: Path, config_name: str = "config") -> None:
@@ -153,8 +156,6 @@ def check_keys(argv: Sequence[str], conf_dir: Path, config_name: str = "config")
     if any(a in ("-m", "--multirun") for a in argv):
         return  # sweep syntax (ranges, choices) is checked by Hydra per job
     overrides = [a for a in argv if not a.startswith("-") and "=" in a and not a.lstrip("+~").startswith("hydra")]
-    if len(overrides) != len([a for a in argv if "=" in a and not a.startswith("-")]):
-        return
     from hydra import compose, initialize_config_dir
     from hydra.errors import ConfigCompositionException
 

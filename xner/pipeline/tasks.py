@@ -19,6 +19,18 @@ TASKS: dict[str, str] = {
     "model_transfer": "xner.pipeline.model_transfer:run",
 }
 
+# Config groups each task uses: these are validated strictly (mandatory values must be set);
+# the others only for unknown keys and types.
+_PROJECTION = ["aligner", "projection", "candidates", "matcher"]
+TASK_GROUPS: dict[str, list[str]] = {
+    "data_stats": ["data"],
+    "align_eval": ["data", "aligner"],
+    "projection_eval": ["data", *_PROJECTION],
+    "translate_test": ["data", "translator", "tagger", *_PROJECTION],
+    "translate_train": ["data", "translator", "model", "trainer", *_PROJECTION],
+    "model_transfer": ["data", "model", "trainer"],
+}
+
 
 def get_task(name: str) -> Callable:
     from xner.errors import ConfigError
