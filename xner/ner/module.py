@@ -1,0 +1,119 @@
+"""The LightningModule: `AutoModelForTokenClassification` fine-tuned with AdamW and a linear schedule.
+
+Loss on each word's first subword only (labels -100 elsewhere). Validation decodes the same
+positions into IOB2 tags and computes seqeval entity-level metrics (conlleval "default" mode) over
+the whole dev set once per validation round — gathered across processes under DDP — logged as
+``val/f1``, ``val/precision``, ``val/recall`` (and ``val/loss``), which checkpointing and early
+stopping monitor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+
+from xner.ner.encoding import IGNORE
+
+log = logging.getLogger(__name__)
+
+
+def load_token_classifier(name: str, labels: Sequence[str], classifier_dropout: float | None = None) -> Any:
+    """`AutoModelForTokenClassification` for `labels` on top of `name` (head re-initialised if it differs)."""
+    from transformers import AutoConfig, AutoModelForTokenClassification
+
+    from xner.ner.models import resolve
+
+    path = resolve(name)
+    id2label = dict(enumerate(labels))
+    label2id = {lab: i for i, lab in id2label.items()}
+    config = AutoConfig.from_pretrained(path, num_labels=len(labels), id2label=id2label, label2id=label2id)
+    if classifier_dropout is not None:
+        config.classifier_dropout = classifier_dropout
+    return AutoModelForTokenClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True)
+
+
+class TokenClassifier(pl.LightningModule):
+    """Fine-tunes a token-classification model; see `xner.ner.config.ModelSpec` for the arguments."""
+
+    def __init__(
+        self,
+        name: str,
+        labels: Sequence[str],
+        learning_rate: float = 2e-5,
+        weight_decay: float = 0.01,
+        warmup_ratio: float = 0.1,
+        freeze_embeddings: bool = False,
+        classifier_dropout: float | None = None,
+        model: Any = None,
+    ):
+        super().__init__()
+        self.save_hyperparameters(ignore=["model"])
+        self.labels = list(labels)
+        self.model = model if model is not None else load_token_classifier(name, labels, classifier_dropout)
+        self.model.train()  # from_pretrained returns eval mode; Lightning keeps modules' modes
+        if freeze_embeddings:
+            self.model.get_input_embeddings().weight.requires_grad_(False)
+        self._val_gold: list[list[str]] = []
+        self._val_pred: list[list[str]] = []
+
+    def forward(self, **batch: torch.Tensor) -> Any:
+        return self.model(**batch)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.model(**batch).loss
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        return loss
+
+    def _decode(self, logits: torch.Tensor, labels: torch.Tensor) -> tuple[list[list[str]], list[list[str]]]:
+        pred_ids = logits.argmax(-1).cpu()
+        labels = labels.cpu()
+        gold, pred = [], []
+        for p_row, g_row in zip(pred_ids, labels, strict=True):
+            keep = g_row != IGNORE
+            gold.append([self.labels[i] for i in g_row[keep].tolist()])
+            pred.append([self.labels[i] for i in p_row[keep].tolist()])
+        return gold, pred
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        out = self.model(**batch)
+        self.log("val/loss", out.loss, batch_size=batch["input_ids"].shape[0], sync_dist=True)
+        gold, pred = self._decode(out.logits, batch["labels"])
+        self._val_gold += gold
+        self._val_pred += pred
+
+    def on_validation_epoch_end(self) -> None:
+        from xner.evaluate.metrics import ner_metrics
+
+        gold, pred = self._val_gold, self._val_pred
+        self._val_gold, self._val_pred = [], []
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            world = torch.distributed.get_world_size()
+            parts: list[Any] = [None] * world
+            torch.distributed.all_gather_object(parts, (gold, pred))
+            gold = [g for gp in parts for g in gp[0]]
+            pred = [p for gp in parts for p in gp[1]]
+        if not gold:
+            return
+        m = ner_metrics(gold, pred, prefix="val", mode="default")
+        for key in ("val/f1", "val/precision", "val/recall"):
+            self.log(key, m[key], prog_bar=key == "val/f1", sync_dist=False, rank_zero_only=False)
+
+    def configure_optimizers(self) -> Any:
+        from transformers import get_linear_schedule_with_warmup
+
+        hp = self.hparams
+        no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "LayerNorm.bias")
+        params = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        groups = [
+            {"params": [p for n, p in params if not n.endswith(no_decay)], "weight_decay": hp.weight_decay},
+            {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0},
+        ]
+        optimizer = torch.optim.AdamW(groups, lr=hp.learning_rate)
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        warmup = int(hp.warmup_ratio * total)
+        scheduler = get_linear_schedule_with_warmup(optimizer, warmup, total)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

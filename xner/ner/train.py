@@ -1,0 +1,181 @@
+"""Fine-tuning: build the Lightning Trainer with its callbacks, fit, and return the best model.
+
+Callbacks: ModelCheckpoint (best ``val/f1``, weights only), EarlyStopping on ``val/f1``,
+LearningRateMonitor (when a logger is present) and a token-throughput meter. The W&B logger comes
+from the run's tracker (`ctx.tracker.lightning_logger()`), so training curves land in the same run
+as the final metrics. Without a dev set the model of the last step is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.callbacks import Callback, EarlyStopping, LearningRateMonitor, ModelCheckpoint
+
+from xner.data.types import Sentence
+from xner.errors import XnerError
+from xner.ner.config import ModelSpec, TrainerSpec
+from xner.ner.data import NerDataModule
+from xner.ner.module import TokenClassifier
+
+log = logging.getLogger(__name__)
+
+
+class ThroughputMeter(Callback):
+    """Counts real (non-padding) training tokens and wall time; logs ``train/tokens_per_s``."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+        self.seconds = 0.0
+        self._t0 = 0.0
+
+    def on_train_batch_start(self, trainer: pl.Trainer, module: pl.LightningModule, batch: Any, idx: int) -> None:
+        self._t0 = time.perf_counter()
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, idx: int
+    ) -> None:
+        self.seconds += time.perf_counter() - self._t0
+        self.tokens += int(batch["attention_mask"].sum())
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        if self.seconds > 0:
+            module.log("train/tokens_per_s", self.tokens / self.seconds)
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class FitResult:
+    model: Any  # the fine-tuned transformers model (best checkpoint), in eval mode, on CPU
+    tokenizer: Any
+    metrics: dict[str, float] = field(default_factory=dict)
+    best_checkpoint: str | None = None
+    is_global_zero: bool = True
+
+
+def build_trainer(
+    spec: TrainerSpec, output_dir: Path, logger: Any = None, has_dev: bool = True
+) -> tuple[pl.Trainer, ModelCheckpoint | None, ThroughputMeter]:
+    """The Lightning Trainer for `spec`, writing checkpoints under ``output_dir/checkpoints``."""
+    meter = ThroughputMeter()
+    callbacks: list[Callback] = [meter]
+    checkpoint = None
+    if has_dev:
+        checkpoint = ModelCheckpoint(
+            dirpath=Path(output_dir) / "checkpoints", filename="best", monitor="val/f1", mode="max",
+            save_top_k=1, save_weights_only=True, enable_version_counter=False,
+        )
+        callbacks.append(checkpoint)
+        if spec.early_stopping_patience > 0:
+            callbacks.append(EarlyStopping(monitor="val/f1", mode="max", patience=spec.early_stopping_patience))
+    if logger is not None:
+        callbacks.append(LearningRateMonitor(logging_interval="step"))
+    trainer = pl.Trainer(
+        accelerator=spec.accelerator,
+        devices=spec.devices,
+        strategy=spec.strategy,
+        precision=spec.precision,
+        max_epochs=spec.max_epochs,
+        max_steps=spec.max_steps,
+        accumulate_grad_batches=spec.accumulate_grad_batches,
+        gradient_clip_val=spec.gradient_clip_val,
+        deterministic=spec.deterministic,
+        val_check_interval=spec.val_check_interval if has_dev else None,
+        limit_train_batches=spec.limit_train_batches,
+        limit_val_batches=None if has_dev else 0,
+        log_every_n_steps=spec.log_every_n_steps,
+        enable_progress_bar=spec.enable_progress_bar,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        logger=logger if logger is not None else False,
+        callbacks=callbacks,
+        default_root_dir=str(output_dir),
+    )
+    return trainer, checkpoint, meter
+
+
+def load_tokenizer(name: str) -> Any:
+    from transformers import AutoTokenizer
+
+    from xner.ner.models import resolve
+
+    tok = AutoTokenizer.from_pretrained(resolve(name))
+    if not tok.is_fast:
+        raise XnerError(f"model.name={name!r}: a fast (Rust) tokenizer is required for word alignment of labels")
+    return tok
+
+
+def fine_tune(
+    model_spec: ModelSpec,
+    trainer_spec: TrainerSpec,
+    labels: Sequence[str],
+    train: Sequence[Sentence],
+    dev: Sequence[Sentence] = (),
+    *,
+    output_dir: Path,
+    logger: Any = None,
+    seed: int = 0,
+) -> FitResult:
+    """Fine-tune `model_spec.name` on `train` (labels `labels`), selecting the best epoch on `dev`."""
+    if not train:
+        raise XnerError("no training sentences: the training set is empty (check the projection statistics)")
+    pl.seed_everything(seed, workers=True, verbose=False)
+    tokenizer = load_tokenizer(model_spec.name)
+    dm = NerDataModule(
+        tokenizer, labels, train, dev,
+        batch_size=trainer_spec.batch_size, eval_batch_size=trainer_spec.eval_batch_size,
+        max_length=model_spec.max_length, group_by_length=trainer_spec.group_by_length,
+        num_workers=trainer_spec.num_workers, seed=seed,
+    )
+    dm.setup("fit")
+    module = TokenClassifier(
+        model_spec.name, labels, learning_rate=model_spec.learning_rate,
+        weight_decay=model_spec.weight_decay, warmup_ratio=model_spec.warmup_ratio,
+        freeze_embeddings=model_spec.freeze_embeddings, classifier_dropout=model_spec.classifier_dropout,
+    )
+    has_dev = bool(dm.dev_set)
+    trainer, checkpoint, meter = build_trainer(trainer_spec, output_dir, logger, has_dev)
+    t0 = time.perf_counter()
+    try:
+        trainer.fit(module, datamodule=dm)
+    except torch.cuda.OutOfMemoryError:
+        raise XnerError(
+            f"out of GPU memory with trainer.batch_size={trainer_spec.batch_size} and "
+            f"model.max_length={model_spec.max_length}; lower them, e.g. "
+            f"trainer.batch_size={max(1, trainer_spec.batch_size // 2)} "
+            f"trainer.accumulate_grad_batches={2 * trainer_spec.accumulate_grad_batches}"
+        ) from None
+    seconds = time.perf_counter() - t0
+    best = checkpoint.best_model_path if checkpoint is not None else ""
+    metrics = {
+        "train/seconds": seconds,
+        "train/epochs": float(trainer.current_epoch),
+        "train/steps": float(trainer.global_step),
+        "train/tokens_per_s": meter.tokens_per_s,
+        **dm.train_set.stats.as_metrics("train_data"),
+    }
+    if best:
+        state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+        module.load_state_dict(state)
+        metrics["train/best_val_f1"] = float(checkpoint.best_model_score)
+        log.info("best checkpoint %s (val/f1 %.4f)", best, metrics["train/best_val_f1"])
+    model = module.model.to("cpu").eval()
+    return FitResult(model, tokenizer, metrics, best or None, trainer.is_global_zero)
+
+
+def save_model(result: FitResult, path: Path) -> Path:
+    """Write the fine-tuned model + tokenizer (transformers format): reusable as ``tagger.model``."""
+    path = Path(path)
+    result.model.save_pretrained(path)
+    result.tokenizer.save_pretrained(path)
+    return path
