@@ -82,8 +82,10 @@ class SpanTagger(Protocol):
 class NerCandidates:
     """`candidates=ner`: spans predicted by `tagger` on the target sentences (labels dropped).
 
-    Any object with ``predict(words_list) -> list[list[Span | (Span, prob)]]`` works; the
-    pipeline injects the configured `tagger`. Spans below `min_probability` are discarded.
+    Any object with ``predict(words_list) -> list[list[Span | (Span, prob)]]`` works (its
+    ``predict_with_scores`` is preferred when present, e.g. `xner.ner.tagger.SourceTagger`); the
+    pipeline injects the configured `tagger`. Spans below `min_probability` are discarded; spans
+    without a probability count as 1.0.
     """
 
     needs_tagger = True
@@ -98,7 +100,9 @@ class NerCandidates:
                 "candidates=ner needs a tagger: set tagger=<option> (conf/tagger/) or pass one to "
                 "NerCandidates(tagger=...)"
             )
-        predicted = self.tagger.predict([list(w) for w in words_list])
+        words = [list(w) for w in words_list]
+        with_scores = getattr(self.tagger, "predict_with_scores", None)
+        predicted = with_scores(words) if callable(with_scores) else self.tagger.predict(words)
         if len(predicted) != len(words_list):
             raise ValueError(f"tagger returned {len(predicted)} predictions for {len(words_list)} sentences")
         out = []

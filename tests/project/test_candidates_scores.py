@@ -1,0 +1,92 @@
+"""Candidate extraction and pair scores on hand-computed cases; a property test against brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xner.data.types import Span
+from xner.errors import ConfigError
+from xner.project.candidates import Candidates, NerCandidates, NgramCandidates, ngram_candidates
+from xner.project.scores import alignment_scores, fuse_scores
+
+
+def test_ngrams_all_spans_up_to_max_len():
+    c = ngram_candidates(["a", "b", "c"], max_len=2)
+    assert c.spans() == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
+    assert len(ngram_candidates(["w"] * 20, max_len=10)) == sum(min(10, 20 - s) for s in range(20))
+    assert len(ngram_candidates(["w"] * 5, max_len=None)) == 15
+
+
+def test_ngrams_exclude_exclamation_and_question_marks():
+    c = ngram_candidates(["Wer", "?", "Bonn", "!"], max_len=4)
+    assert c.spans() == [(0, 1), (2, 3)]
+    assert len(ngram_candidates(["Wer", "?"], max_len=4, exclude_chars="")) == 3
+
+
+def test_ngrams_empty_and_bad_config():
+    assert len(ngram_candidates([], max_len=10)) == 0
+    with pytest.raises(ConfigError, match=r"candidates\.max_len"):
+        NgramCandidates(max_len=0)
+
+
+class FakeTagger:
+    def __init__(self, out):
+        self.out = out
+        self.calls = 0
+
+    def predict(self, words_list):
+        self.calls += 1
+        return self.out[: len(words_list)]
+
+
+class FakeScoringTagger(FakeTagger):
+    def predict_with_scores(self, words_list):
+        return [[(s, 0.5 + 0.1 * k) for k, s in enumerate(spans)] for spans in self.out]
+
+
+def test_ner_candidates_drop_labels_and_keep_probabilities():
+    tagger = FakeTagger([[Span(0, 2, "PER"), Span(3, 4, "LOC")]])
+    (c,) = NerCandidates(tagger).extract([["a", "b", "c", "d"]])
+    assert c.spans() == [(0, 2), (3, 4)] and c.probs.tolist() == [1.0, 1.0]
+    (c,) = NerCandidates(FakeScoringTagger([[Span(0, 2, "PER"), Span(3, 4, "LOC")]]), 0.55).extract(
+        [["a", "b", "c", "d"]]
+    )
+    assert c.spans() == [(3, 4)] and c.probs.tolist() == [0.6]
+    with pytest.raises(ConfigError, match="tagger"):
+        NerCandidates().extract([["a"]])
+    with pytest.raises(ValueError, match="outside"):
+        NerCandidates(FakeTagger([[Span(0, 3, "PER")]])).extract([["a"]])
+
+
+def test_alignment_score_hand_computed():
+    # entity [0,2) and links (0,1), (1,2), (1,3); candidates [1,3), [2,3), [0,4)
+    c = Candidates.from_spans([(1, 3), (2, 3), (0, 4)])
+    s = alignment_scores([Span(0, 2, "PER")], c, frozenset({(0, 1), (1, 2), (1, 3)}), 2, 4)
+    # 2·2/(2+2) = 1, 2·1/(2+1) = 2/3, 2·3/(2+4) = 1
+    assert s.tolist()[0] == pytest.approx([1.0, 2 / 3, 1.0])
+
+
+def test_fuse_scores():
+    align = np.array([[1.0, 0.5]])
+    fused = fuse_scores({"alignment": align, "ner": np.array([[0.2, 0.8]])}, {"alignment": 1.0, "ner": 0.5})
+    assert fused.tolist()[0] == pytest.approx([1.1, 0.9])
+    with pytest.raises(KeyError):
+        fuse_scores({"alignment": align}, {"alignment": 1.0, "translation": 1.0})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_alignment_scores_match_brute_force(data):
+    n_src, n_tgt = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6))
+    links = frozenset(data.draw(st.lists(st.tuples(st.integers(0, n_src - 1), st.integers(0, n_tgt - 1)))))
+    starts = data.draw(st.lists(st.integers(0, n_src - 1), min_size=1, max_size=3))
+    spans = [Span(s, data.draw(st.integers(s + 1, n_src)), "X") for s in starts]
+    cands = ngram_candidates(["w"] * n_tgt, max_len=None)
+    got = alignment_scores(spans, cands, links, n_src, n_tgt)
+    for e, sp in enumerate(spans):
+        for k, (a, b) in enumerate(cands.spans()):
+            n = sum(1 for i, j in links if sp.start <= i < sp.end and a <= j < b)
+            assert got[e, k] == pytest.approx(2 * n / (len(sp) + b - a))
