@@ -1,0 +1,156 @@
+"""Gold word-alignment sets (for `task=align_eval`).
+
+A set is tokenised sentence pairs plus gold links, one line per pair:
+
+- text: ``src_file`` + ``tgt_file`` (one sentence a line, line-aligned) or one ``bitext_file`` with
+  ``src ||| tgt`` lines;
+- gold: ``gold_file`` with space-separated ``i-j`` (sure) and ``ipj`` (possible) links, 1-indexed,
+  ``i`` indexing the source; ``reverse=true`` when the file indexes the target first.
+
+Named sets under ``<data_dir>/alignment_gold`` are picked with ``pair`` (see `PAIRS`). Every problem
+(line counts that differ, an index beyond the sentence, a malformed link) raises `DataFormatError`
+naming file:line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from xner.data.loaders import resolve_data_dir
+from xner.data.types import Links
+from xner.errors import ConfigError, DataFormatError
+
+log = logging.getLogger(__name__)
+
+# pair name -> files relative to <data_dir>/alignment_gold/<pair>/
+PAIRS: dict[str, dict[str, str]] = {
+    "de-en_vilar": {"src_file": "deen.src.de", "tgt_file": "deen.tgt.en", "gold_file": "deen.talp"},
+    "en-fr_hansards": {"bitext_file": "enfr.src-tgt", "gold_file": "enfr.gold"},
+    "ro-en_wpt05": {"bitext_file": "roen.src-tgt", "gold_file": "roen.gold"},
+}
+_LINK = re.compile(r"^(\d+)([-p])(\d+)$")
+
+
+@dataclass(frozen=True)
+class AlignmentGoldSet:
+    """Sentence pairs and their gold links (0-based). `possible` includes the sure links."""
+
+    name: str
+    src: list[tuple[str, ...]]
+    tgt: list[tuple[str, ...]]
+    sure: list[Links]
+    possible: list[Links]
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataFormatError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def read_bitext(path: Path) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """``src ||| tgt`` lines → (source word tuples, target word tuples)."""
+    src, tgt = [], []
+    for n, line in enumerate(_read_lines(path), 1):
+        parts = line.split("|||")
+        if len(parts) != 2:
+            raise DataFormatError(f"{path}:{n}: expected 'source ||| target', found {len(parts) - 1} '|||'")
+        src.append(tuple(parts[0].split()))
+        tgt.append(tuple(parts[1].split()))
+    return src, tgt
+
+
+def parse_gold_line(line: str, where: str, n_src: int, n_tgt: int, reverse: bool = False) -> tuple[Links, Links]:
+    """One gold line → (sure, possible ∪ sure) as 0-based (src, tgt) links."""
+    sure, possible = set(), set()
+    for tok in line.split():
+        m = _LINK.match(tok)
+        if not m:
+            raise DataFormatError(f"{where}: link {tok!r} is not 'i-j' (sure) or 'ipj' (possible), 1-indexed")
+        i, kind, j = int(m.group(1)), m.group(2), int(m.group(3))
+        if reverse:
+            i, j = j, i
+        if not (1 <= i <= n_src and 1 <= j <= n_tgt):
+            raise DataFormatError(
+                f"{where}: link {tok!r} is outside the sentence pair ({n_src} source words, {n_tgt} target "
+                f"words; indices are 1-based{', reversed' if reverse else ''})"
+            )
+        (sure if kind == "-" else possible).add((i - 1, j - 1))
+    return frozenset(sure), frozenset(possible | sure)
+
+
+class AlignmentGold:
+    """The `data=alignment_gold` config target."""
+
+    def __init__(
+        self,
+        pair: str | None = None,
+        src_file: str | None = None,
+        tgt_file: str | None = None,
+        bitext_file: str | None = None,
+        gold_file: str | None = None,
+        reverse: bool = False,
+        data_dir: str | None = None,
+        limit: int | None = None,
+    ):
+        if limit is not None and limit < 1:
+            raise ConfigError(f"data.limit must be a positive number of sentence pairs, got {limit}")
+        self.pair, self.reverse, self.limit = pair, reverse, limit
+        self.data_dir = data_dir
+        given = {k: v for k, v in dict(src_file=src_file, tgt_file=tgt_file, bitext_file=bitext_file,
+                                       gold_file=gold_file).items() if v}
+        if pair is not None:
+            if pair not in PAIRS:
+                raise ConfigError(f"data.pair={pair!r} is not a known gold set; valid: {', '.join(PAIRS)} "
+                                  "(or give data.src_file + data.tgt_file / data.bitext_file and data.gold_file)")
+            root = resolve_data_dir(data_dir) / "alignment_gold" / pair
+            files = {k: str(root / v) for k, v in PAIRS[pair].items()}
+            files.update(given)
+        else:
+            files = given
+        if "gold_file" not in files:
+            raise ConfigError("data.gold_file is required (or data.pair=" + "|".join(PAIRS) + ")")
+        if "bitext_file" in files and ("src_file" in files or "tgt_file" in files):
+            raise ConfigError("give either data.bitext_file or data.src_file + data.tgt_file, not both")
+        if "bitext_file" not in files and not ("src_file" in files and "tgt_file" in files):
+            raise ConfigError("data.src_file and data.tgt_file (or data.bitext_file) are required")
+        self.files = {k: Path(v).expanduser() for k, v in files.items()}
+        self.name = pair or self.files["gold_file"].stem
+
+    def load(self) -> AlignmentGoldSet:
+        f = self.files
+        if "bitext_file" in f:
+            src, tgt = read_bitext(f["bitext_file"])
+            text_desc = str(f["bitext_file"])
+        else:
+            src = [tuple(line.split()) for line in _read_lines(f["src_file"])]
+            tgt = [tuple(line.split()) for line in _read_lines(f["tgt_file"])]
+            if len(src) != len(tgt):
+                raise DataFormatError(f"{f['src_file']} has {len(src)} lines but {f['tgt_file']} has {len(tgt)}; "
+                                      "source and target files must be line-aligned")
+            text_desc = str(f["src_file"])
+        gold = _read_lines(f["gold_file"])
+        if len(gold) != len(src):
+            raise DataFormatError(f"{f['gold_file']} has {len(gold)} lines but {text_desc} has {len(src)} sentence "
+                                  "pairs; the gold file needs one line per pair")
+        n = len(src) if self.limit is None else min(self.limit, len(src))
+        sure, possible = [], []
+        for k in range(n):
+            s, p = parse_gold_line(gold[k], f"{f['gold_file']}:{k + 1}", len(src[k]), len(tgt[k]), self.reverse)
+            sure.append(s)
+            possible.append(p)
+        empty = sum(1 for k in range(n) if not src[k] or not tgt[k])
+        if empty:
+            log.warning("%s: %d of %d pairs have an empty side (kept; they get no links)", self.name, empty, n)
+        log.info("alignment gold %s: %d pairs, %d sure / %d possible links", self.name, n,
+                 sum(map(len, sure)), sum(map(len, possible)))
+        return AlignmentGoldSet(self.name, src[:n], tgt[:n], sure, possible)
