@@ -1,0 +1,10 @@
+"""``python -m xner.dashboard <sweep or runs dirs...> [-o report.html] [--metric recall] [--baseline METHOD]``"""
+
+from __future__ import annotations
+
+import sys
+
+from xner.dashboard.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

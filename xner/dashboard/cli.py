@@ -1,0 +1,84 @@
+"""Command line of the dashboard: collect runs, build the tables, write the HTML report atomically."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from xner.dashboard.collect import collect_runs
+from xner.dashboard.reference import load_reference
+from xner.dashboard.report import render_report
+from xner.dashboard.table import MEASURES, build_table
+from xner.errors import XnerError
+from xner.pipeline.cache import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m xner.dashboard",
+        description="Compare recall (precision, F1) across the runs of one or more xner sweeps in a "
+        "self-contained HTML report.",
+    )
+    p.add_argument("dirs", nargs="+", help="sweep dirs (multirun/...), run dirs, or folders holding them")
+    p.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
+    p.add_argument(
+        "--metric",
+        default="recall",
+        help="measure shown first: recall, precision or f1 (all three are in the page), or a "
+        "full metric key such as projection/recall (default: recall)",
+    )
+    p.add_argument(
+        "--baseline",
+        default=None,
+        help="method label to compare against, e.g. model-transfer (the default when present)",
+    )
+    p.add_argument(
+        "--data-dir",
+        default=os.environ.get("XNER_DATA"),
+        help="data directory holding reference_results/ (default: $XNER_DATA)",
+    )
+    p.add_argument("--no-reference", action="store_true", help="leave out the seed paper's figures")
+    return p.parse_args(argv)
+
+
+def build(args: argparse.Namespace) -> tuple[str, int, int]:
+    """The report's HTML, the number of runs used and the number skipped."""
+    collection = collect_runs(args.dirs)
+    reference, ref_note = (
+        ({}, "seed reference figures left out (--no-reference)")
+        if args.no_reference
+        else load_reference(args.data_dir)
+    )
+    measures = list(MEASURES) if args.metric in MEASURES else [args.metric]
+    tables = {m: build_table(collection.runs, m, None, reference) for m in measures}
+    labels = sorted({meth.label for t in tables.values() for meth in t.methods})
+    if args.baseline is not None:
+        if args.baseline not in labels:
+            raise XnerError(
+                f"--baseline {args.baseline!r} is not a method of these runs; valid: {', '.join(labels) or '(none)'}"
+            )
+        tables = {m: build_table(collection.runs, m, args.baseline, reference) for m in measures}
+    html = render_report(
+        collection, tables, initial=args.metric if args.metric in tables else measures[0], notes=[ref_note]
+    )
+    return html, len(collection.runs), len(collection.skipped)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parse_args(argv)
+    try:
+        html, used, skipped = build(args)
+        out = Path(args.output)
+        atomic_write_text(out, html)
+    except XnerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({used} runs, {skipped} skipped)")
+    return 0

@@ -1,0 +1,128 @@
+"""Method and language identity of a run, read from its composed config.
+
+A run's *method* is what a researcher compares across languages: the task (model transfer,
+translate-test, ...), and for projection tasks the projection algorithm, the aligner, the candidate
+extractor and matcher, and whether back-translation refined the alignment. It is derived from the
+Hydra config group choices (``hydra.runtime.choices``) where available, else from the config keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xner.langs import LANGUAGES, MASAKHANER_LANGS, XTREME_LANGS
+
+# Tasks whose runs are compared by projection method; the prefix marks tasks other than translate-test.
+_PROJECTION_TASKS = {"translate_test": "", "translate_train": "train:", "projection_eval": "proj-eval:"}
+
+GROUPS = ("MasakhaNER", "XTREME", "other")
+
+
+@dataclass(frozen=True, order=True)
+class Method:
+    """A comparable method. `aligner_variant` (e.g. SimAlign's itermax) is shown but not matched
+    against the seed paper's reference figures, which name the aligner only."""
+
+    task: str
+    projection: str = ""
+    aligner: str = ""
+    aligner_variant: str = ""
+    candidates: str = ""
+    matcher: str = ""
+    backtranslation: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.task == "model_transfer":
+            return "model-transfer"
+        if self.task not in _PROJECTION_TASKS:
+            parts = [self.task]
+            if self.aligner:
+                parts.append(self.aligner + (f"-{self.aligner_variant}" if self.aligner_variant else ""))
+            return "/".join(parts)
+        if self.projection == "matching":
+            core = f"{self.candidates or '?'}-{self.matcher or '?'}"
+        else:
+            core = self.projection or "?"
+        aligner = self.aligner + (f"-{self.aligner_variant}" if self.aligner_variant else "")
+        label = _PROJECTION_TASKS[self.task] + core + (f"/{aligner}" if aligner and core != "marker" else "")
+        return label + ("+bt" if self.backtranslation else "")
+
+    def reference_key(self) -> Method:
+        """The key under which the seed paper's figures for this method are stored."""
+        return Method(
+            self.task, self.projection, self.aligner, "", self.candidates, self.matcher, self.backtranslation
+        )
+
+
+def get_path(cfg: Mapping[str, Any], dotted: str) -> Any:
+    """``cfg["a"]["b"]`` for ``"a.b"``, or None where a level is missing or not a mapping."""
+    node: Any = cfg
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+_SUFFIXES = ("projector", "matcher", "candidates", "aligner")
+
+
+def _choice(cfg: Mapping[str, Any], choices: Mapping[str, Any], group: str) -> str:
+    """The selected option of a config group: the Hydra choice, else the group's `name` key, else
+    the class it builds (``xner.project.matching.IlpMatcher`` → ``ilp``)."""
+    value = choices.get(group)
+    if value is None:
+        value = get_path(cfg, f"{group}.name")
+    if value is None and isinstance(target := get_path(cfg, f"{group}._target_"), str):
+        value = target.rsplit(".", 1)[-1].lower()
+        for suffix in _SUFFIXES:
+            value = value.removesuffix(suffix) or value
+        value = {"sim": "simalign"}.get(value, value)
+    return "" if value is None else str(value)
+
+
+def method_of(cfg: Mapping[str, Any], choices: Mapping[str, Any] | None = None) -> Method:
+    """The method of a run from its config (``.hydra/config.yaml``) and group choices
+    (``hydra.runtime.choices`` in ``.hydra/hydra.yaml``)."""
+    choices = choices or {}
+    task = str(get_path(cfg, "task.name") or choices.get("task") or "?")
+    if task == "model_transfer" or task == "data_stats":
+        return Method(task)
+    if task == "align_eval":
+        return Method(
+            task,
+            aligner=_choice(cfg, choices, "aligner"),
+            aligner_variant=str(get_path(cfg, "aligner.method") or ""),
+        )
+    projection = _choice(cfg, choices, "projection")
+    matching = projection == "matching"
+    return Method(
+        task=task,
+        projection=projection,
+        aligner="" if projection == "marker" else _choice(cfg, choices, "aligner"),
+        aligner_variant="" if projection == "marker" else str(get_path(cfg, "aligner.method") or ""),
+        candidates=_choice(cfg, choices, "candidates") if matching else "",
+        matcher=_choice(cfg, choices, "matcher") if matching else "",
+        backtranslation=bool(get_path(cfg, "projection.backtranslation")),
+    )
+
+
+def language_of(cfg: Mapping[str, Any], choices: Mapping[str, Any] | None = None) -> str:
+    code = get_path(cfg, "lang.code") or (choices or {}).get("lang")
+    return "" if code is None else str(code)
+
+
+def group_of(lang: str) -> str:
+    """The language group whose average a language counts towards."""
+    if lang in MASAKHANER_LANGS:
+        return "MasakhaNER"
+    if lang in XTREME_LANGS:
+        return "XTREME"
+    return "other"
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGES[lang].name if lang in LANGUAGES else lang
