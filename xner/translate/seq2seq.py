@@ -308,9 +308,6 @@ class MarianTranslator(Seq2SeqTranslator):
 
     family = "marian"
 
-    def __init__(self, model: str = "Helsinki-NLP/opus-mt-{src}-{tgt}", **kwargs):
-        super().__init__(model, **kwargs)
-
     def model_name(self, src: Language, tgt: Language) -> str:
         return self.model.format(src=marian_code(src), tgt=marian_code(tgt))
 
