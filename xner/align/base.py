@@ -12,7 +12,6 @@ An aligner is any object with
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -21,8 +20,6 @@ import numpy as np
 
 from xner.data.types import Links
 from xner.errors import XnerError
-
-log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -47,22 +44,6 @@ class ScoredAlignment:
 def check_pair_counts(src: Sequence, tgt: Sequence, what: str = "source/target") -> None:
     if len(src) != len(tgt):
         raise XnerError(f"cannot align {what}: {len(src)} source sentences but {len(tgt)} target sentences")
-
-
-def align_cached(aligner: Aligner, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], cache=None,
-                 stage: str = "align") -> list[Links]:
-    """`aligner.align(src, tgt)` through the artifact cache (keyed by its cache_config and the words)."""
-    if cache is None:
-        return aligner.align(src, tgt)
-    from xner.pipeline.cache import fingerprint
-
-    fp = fingerprint([[list(s), list(t)] for s, t in zip(src, tgt, strict=True)])
-
-    def compute() -> list[list[list[int]]]:
-        return [sorted(map(list, links)) for links in aligner.align(src, tgt)]
-
-    stored = cache.get_or_compute(stage, aligner.cache_config(), fp, compute)
-    return [frozenset((int(a), int(b)) for a, b in item) for item in stored]
 
 
 def links_to_text(links: Links) -> str:
