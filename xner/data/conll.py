@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -35,22 +36,31 @@ def _decode_lines(path: Path) -> list[str]:
         raise DataFormatError(f"{path}: is a directory, expected a CoNLL file") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    lines = raw.split(b"\n")
+    # LF or CRLF line ends; a file with CRs only (classic Mac) is split on CR instead of being read
+    # as one long line whose tokens after the first would be lost.
+    lines = raw.split(b"\r") if b"\n" not in raw and b"\r" in raw else raw.split(b"\n")
     out = []
     for number, line in enumerate(lines, 1):
         try:
-            out.append(line.decode("utf-8").rstrip("\r"))
+            text = line.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as exc:
             raise DataFormatError(
                 f"{path}:{number}: not valid UTF-8 (byte {line[exc.start]:#04x} at column {exc.start + 1})"
             ) from None
+        if "\r" in text:
+            raise DataFormatError(f"{path}:{number}: carriage return inside a line; expected LF or CRLF line ends")
+        out.append(text)
     return out
+
+
+_BLANKS = re.compile(r"[ \t]+")
 
 
 def _split_fields(line: str) -> list[str]:
     if "\t" in line:
         return line.split("\t")
-    return line.split()
+    # ASCII spaces only: a no-break space or U+2028 inside a token must not split it into columns.
+    return _BLANKS.split(line.strip(" \t"))
 
 
 def read_conll(
@@ -135,6 +145,8 @@ def read_conll(
         tags.append(tag)
         where.append(f"{path}:{number}")
     flush()
+    if not sentences:
+        log.warning("%s: no sentences found (empty file?)", path)
     if dropped_empty:
         log.warning(
             "%s: dropped %d empty token(s) (first at %s); set data.strict=true to reject them",
