@@ -57,6 +57,12 @@ class NerDataset:
         self.limit = limit
         self.strict = strict
         self.label_map = dict(label_map or {})
+        unknown = sorted(k for k in self.label_map if self.labels is not None and k not in self.labels)
+        if unknown:  # a typo here would silently keep the entities it was meant to drop
+            log.warning(
+                "data.label_map: entity type(s) %s do not occur in data=%s (types: %s); they have no effect",
+                ", ".join(unknown), self.name, ", ".join(self.labels),
+            )
 
     # -- subclasses define these -------------------------------------------------------------
     def files(self) -> dict[str, Path]:
@@ -238,13 +244,13 @@ class ParallelConll(ParallelNerDataset):
         labels: Sequence[str] | None = None,
         **kwargs,
     ):
+        self.labels = tuple(labels) if labels else None  # any entity type accepted
         super().__init__(**kwargs)
         if not source_file or not target_file:
             raise ConfigError(
                 "data=parallel_conll needs data.source_file=<path> and data.target_file=<path>"
             )
         self.source_file, self.target_file = Path(source_file), Path(target_file)
-        self.labels = tuple(labels) if labels else None  # any entity type accepted
 
     def source_target_files(self) -> tuple[Path, Path]:
         return self.source_file, self.target_file
