@@ -1,0 +1,168 @@
+"""Stage helpers (cached alignment, counted projection) and task=projection_eval, in process."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from xner.data.conll import read_conll
+from xner.data.types import Sentence, SentencePair, Span
+from xner.errors import ConfigError, DataFormatError
+from xner.pipeline import projection_eval, stages
+from xner.pipeline.cache import ArtifactCache
+from xner.pipeline.context import RunContext
+from xner.project import GreedyMatcher, HeuristicProjector, MatchingProjector, NgramCandidates, ProjectionInput
+
+
+class SameWordAligner:
+    """Links source and target words that are equal ignoring case."""
+
+    def __init__(self):
+        self.aligned = 0
+
+    def cache_config(self):
+        return {"aligner": "same-word"}
+
+    def align(self, src, tgt):
+        self.aligned += len(src)
+        return [
+            frozenset((i, j) for i, a in enumerate(s) for j, b in enumerate(t) if a.lower() == b.lower())
+            for s, t in zip(src, tgt, strict=True)
+        ]
+
+
+def ctx_for(tmp_path, cfg=None):
+    return RunContext(OmegaConf.create(cfg or {}), tmp_path / "run", ArtifactCache(tmp_path / "cache"), None)
+
+
+def test_align_pairs_caches_per_pair(tmp_path):
+    ctx = ctx_for(tmp_path)
+    aligner = SameWordAligner()
+    src = [("a", "b"), ("c",), ("a", "b"), ()]
+    tgt = [("b", "a"), ("c", "d"), ("b", "a"), ("x",)]
+    links = stages.align_pairs(ctx, aligner, src, tgt)
+    assert links == [frozenset({(0, 1), (1, 0)}), frozenset({(0, 0)}), frozenset({(0, 1), (1, 0)}), frozenset()]
+    assert aligner.aligned == 2  # the repeated pair and the empty sentence are not aligned
+    again = SameWordAligner()
+    assert stages.align_pairs(ctx, again, [*src[:2], ("d",)], [*tgt[:2], ("d",)])[:2] == links[:2]
+    assert again.aligned == 1  # only the new pair
+
+
+def test_project_batch_counts_and_errors(tmp_path, caplog):
+    good = ProjectionInput((Span(0, 1, "PER"), Span(2, 3, "LOC")), 3, ("a", "b", "c"), frozenset({(0, 0)}), "f:1")
+    empty = ProjectionInput((Span(0, 1, "PER"),), 1, ("a",), frozenset(), "f:5")
+    with caplog.at_level(logging.WARNING):
+        batch = stages.project_batch(HeuristicProjector(), [good, empty])
+    assert batch.spans == [[Span(0, 1, "PER")], []]
+    m = batch.stats.as_metrics()
+    assert m["projection/src_entities"] == 3 and m["projection/unprojected_entities"] == 2
+    assert m["projection/unprojected_unaligned"] == 2 and m["projection/sentences_empty_alignment"] == 1
+    assert "2 of 3 source entities not projected" in caplog.text
+
+    outside = ProjectionInput((Span(0, 4, "PER"),), 3, ("a",), frozenset(), "f:9")
+    with pytest.raises(DataFormatError, match=r"f:9: source entity PER \[0, 4\) lies outside"):
+        stages.project_batch(HeuristicProjector(), [outside])
+    bad_link = ProjectionInput((), 2, ("a",), frozenset({(0, 3)}), "f:12")
+    with pytest.raises(DataFormatError, match=r"f:12: alignment link \(0, 3\)"):
+        stages.project_batch(HeuristicProjector(), [bad_link])
+
+
+def test_overlapping_source_entities_are_counted(tmp_path):
+    x = ProjectionInput((Span(0, 2, "ORG"), Span(1, 2, "LOC")), 2, ("a", "b"), frozenset({(0, 0), (1, 1)}))
+    batch = stages.project_batch(MatchingProjector(NgramCandidates(), GreedyMatcher()), [x])
+    assert batch.stats.overlapping_src_entities == 1
+    assert (
+        sum(a is not None for a in batch.projections[0].assignment) + sum(batch.projections[0].unprojected.values())
+        == 2
+    )
+
+
+def test_backtranslation_seam():
+    x = ProjectionInput((Span(0, 1, "PER"),), 1, ("a", "b"), frozenset({(0, 1)}))
+    with pytest.raises(ConfigError, match=r"projection\.backtranslation"):
+        stages.project_batch(HeuristicProjector(backtranslation=True), [x])
+    # refined input: the labelled back-translation "A" aligned to target word 0
+    refined = ProjectionInput((Span(0, 1, "PER"),), 1, ("a", "b"), frozenset({(0, 0)}))
+    batch = stages.project_batch(HeuristicProjector(backtranslation=True), [x], refined=[refined])
+    assert batch.spans == [[Span(0, 1, "PER")]]
+
+
+def test_make_inputs():
+    pair = SentencePair(
+        Sentence(("John", "lives"), ("B-PER", "O")), Sentence(("John", "wohnt"), ("B-PER", "O"), origin="t:3")
+    )
+    (x,) = stages.make_inputs([pair], [frozenset({(0, 0)})])
+    assert x.src_spans == (Span(0, 1, "PER"),) and x.where == "t:3" and x.src_len == 2
+
+
+def compose_cfg(conf_dir, tmp_path, overrides):
+    with initialize_config_dir(str(conf_dir), version_base="1.3"):
+        cfg = compose("config", overrides=overrides)
+    OmegaConf.set_struct(cfg, False)
+    cfg.paths.output_dir = str(tmp_path / "run")
+    cfg.paths.cache_dir = str(tmp_path / "cache")
+    return cfg
+
+
+SRC = "John\tB-PER\nlives\tO\nin\tO\nBerlin\tB-LOC\n.\tO\n\nHello\tO\n!\tO\n\nthe\tO\nUN\tB-ORG\n"
+TGT = "John\tB-PER\nwohnt\tO\nin\tO\nBerlin\tB-LOC\n.\tO\n\nHallo\tO\n!\tO\n\ndie\tO\nUNO\tB-ORG\n"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["projection=heuristic"], ["projection=matching", "matcher=greedy"], ["projection=matching", "matcher=ilp"]],
+)
+def test_projection_eval_task(conf_dir, tmp_path, monkeypatch, overrides):
+    (tmp_path / "src.conll").write_text(SRC)
+    (tmp_path / "tgt.conll").write_text(TGT)
+    cfg = compose_cfg(
+        conf_dir,
+        tmp_path,
+        [
+            "task=projection_eval",
+            "data=parallel_conll",
+            f"data.source_file={tmp_path / 'src.conll'}",
+            f"data.target_file={tmp_path / 'tgt.conll'}",
+            "logger=none",
+            *overrides,
+        ],
+    )
+    aligner = SameWordAligner()
+    monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(aligner))
+    ctx = RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None)
+    metrics = projection_eval.run(ctx)
+    # PER and LOC found; ORG "UN" ↔ "UNO" has no link
+    assert metrics["projection/precision"] == 1.0
+    assert metrics["projection/recall"] == pytest.approx(2 / 3)
+    assert metrics["projection/ratio"] == pytest.approx(2 / 3)
+    assert metrics["projection/unprojected_unaligned"] == 1.0
+    assert ("matching/objective" in metrics) == ("projection=matching" in overrides)
+    written = read_conll(tmp_path / "run" / "projected.conll")
+    assert [s.tags for s in written] == [("B-PER", "O", "O", "B-LOC", "O"), ("O", "O"), ("O", "O")]
+    # a second run reuses the cached alignment
+    projection_eval.run(ctx)
+    assert aligner.aligned == 3
+
+
+def test_projection_eval_rejects_files_of_different_lengths(conf_dir, tmp_path):
+    (tmp_path / "src.conll").write_text(SRC)
+    (tmp_path / "tgt.conll").write_text(TGT.rsplit("\n\n", 1)[0] + "\n")
+    cfg = compose_cfg(
+        conf_dir,
+        tmp_path,
+        [
+            "task=projection_eval",
+            "data=parallel_conll",
+            f"data.source_file={tmp_path / 'src.conll'}",
+            f"data.target_file={tmp_path / 'tgt.conll'}",
+            "logger=none",
+        ],
+    )
+    ctx = RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None)
+    with pytest.raises(DataFormatError, match=r"3 sentences.*2"):
+        projection_eval.run(ctx)
+    assert not (tmp_path / "run" / "projected.conll").exists()
