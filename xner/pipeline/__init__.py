@@ -150,8 +150,12 @@ def main(cfg: DictConfig) -> float | None:
     """Hydra entry point body: user errors become one message and exit code 2, not a traceback."""
     try:
         metrics = run(cfg)
-    except XnerError as exc:
-        log.error("%s", exc)
+    except Exception as exc:
+        # hydra.utils.instantiate wraps a constructor's ConfigError in InstantiationException
+        user_error = exc if isinstance(exc, XnerError) else exc.__cause__
+        if not isinstance(user_error, XnerError):
+            raise
+        log.error("%s", user_error)
         raise SystemExit(2) from None
     key = cfg.get("optimized_metric")
     return metrics.get(key) if key else None
