@@ -86,8 +86,13 @@ class SubwordEmbedder:
             int(getattr(config, "max_position_embeddings", 512) or 512),
             int(self.tokenizer.model_max_length) if self.tokenizer.model_max_length < 1e6 else 10**9,
         )
-        n_special = len(self.tokenizer.build_inputs_with_special_tokens([]))
-        self.n_prefix = self.tokenizer.build_inputs_with_special_tokens([-1]).index(-1)  # CLS etc.
+        # special tokens around the content ([CLS] … [SEP], <s> … </s>), read off the tokenizer itself
+        plain = self.tokenizer(["a"], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+        full = self.tokenizer(["a"], is_split_into_words=True, add_special_tokens=True)["input_ids"]
+        start = next(k for k in range(len(full)) if full[k : k + len(plain)] == plain)
+        self.prefix, self.suffix = full[:start], full[start + len(plain) :]
+        self.n_prefix = len(self.prefix)
+        n_special = len(self.prefix) + len(self.suffix)
         self.window = min(window, limit - n_special) if window is not None else limit - n_special
         if self.window < 2:
             raise ConfigError(f"aligner.window={window} leaves no room for subwords")
@@ -164,8 +169,7 @@ class SubwordEmbedder:
         with torch.inference_mode():
             for batch in tqdm(batches, desc="encode", unit="batch", disable=not self.progress or len(batches) < 2,
                               leave=False):
-                inputs = [self.tokenizer.build_inputs_with_special_tokens(toks[segs[k][0]][0][segs[k][1]:segs[k][2]])
-                          for k in batch]
+                inputs = [self.prefix + toks[segs[k][0]][0][segs[k][1] : segs[k][2]] + self.suffix for k in batch]
                 width = max(len(x) for x in inputs)
                 input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
