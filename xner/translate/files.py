@@ -33,6 +33,23 @@ def _format_path(path: str, src: str, tgt: str) -> Path:
         raise ConfigError(f"translator.path={path!r}: only {{src}} and {{tgt}} may be used as placeholders") from None
 
 
+def _text_lines(path: Path) -> list[str]:
+    """Lines split on LF (CRLF) only: a U+2028 or form feed inside one translation must not split it
+    and shift every later translation by one sentence."""
+    lines = path.read_bytes().split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    out = []
+    for number, raw in enumerate(lines, 1):
+        try:
+            out.append(raw.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(
+                f"{path}:{number}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})"
+            ) from None
+    return out
+
+
 class PrecomputedTranslator(Translator):
     """Translations read from `path` (``{src}``/``{tgt}`` placeholders allowed).
 
@@ -103,8 +120,7 @@ class PrecomputedTranslator(Translator):
 
                 rows = [list(x.words) for x in read_conll(path)]
             else:
-                lines = path.read_text(encoding="utf-8").splitlines()
-                rows = [self._words(line, t) for line in lines]
+                rows = [self._words(line, t) for line in _text_lines(path)]
             if len(rows) < n or (self.strict_count and len(rows) != n):
                 raise DataFormatError(
                     f"{path}: {len(rows)} translated sentences for {n} input sentences "
@@ -116,24 +132,23 @@ class PrecomputedTranslator(Translator):
         if ids is None:
             raise ConfigError(f"translator.format={fmt} looks translations up by sentence id, but none were given")
         table: dict[str, Words] = {}
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                if fmt == "tsv":
-                    key, sep, text = line.rstrip("\n").partition("\t")
-                    if not sep:
-                        raise DataFormatError(f"{path}:{lineno}: expected 'id<TAB>translation'")
-                    table[key] = self._words(text, t)
-                else:
-                    try:
-                        rec = json.loads(line)
-                        key = str(rec["id"])
-                        table[key] = list(rec["words"]) if "words" in rec else self._words(rec["text"], t)
-                    except (ValueError, KeyError, TypeError):
-                        raise DataFormatError(
-                            f"{path}:{lineno}: expected a JSON object with 'id' and 'words' or 'text'"
-                        ) from None
+        for lineno, line in enumerate(_text_lines(path), 1):
+            if not line.strip():
+                continue
+            if fmt == "tsv":
+                key, sep, text = line.rstrip("\n").partition("\t")
+                if not sep:
+                    raise DataFormatError(f"{path}:{lineno}: expected 'id<TAB>translation'")
+                table[key] = self._words(text, t)
+            else:
+                try:
+                    rec = json.loads(line)
+                    key = str(rec["id"])
+                    table[key] = list(rec["words"]) if "words" in rec else self._words(rec["text"], t)
+                except (ValueError, KeyError, TypeError):
+                    raise DataFormatError(
+                        f"{path}:{lineno}: expected a JSON object with 'id' and 'words' or 'text'"
+                    ) from None
         missing = [i for i in ids if i not in table]
         if missing:
             raise DataFormatError(
