@@ -69,6 +69,17 @@ def test_alignment_score_hand_computed():
     assert s.tolist()[0] == pytest.approx([1.0, 2 / 3, 1.0])
 
 
+def test_soft_alignment_score_hand_computed():
+    # source word 1 is linked inside and outside candidate [1,3); target word 3 to source 1 and 2
+    links = frozenset({(0, 1), (1, 2), (1, 3), (2, 3)})
+    c = Candidates.from_spans([(1, 3), (1, 4)])
+    s = alignment_scores([Span(0, 2, "ORG")], c, links, 3, 4, kind="soft")
+    # [1,3): (1 + 1/2 + 1 + 1) / 4;  [1,4): (1 + 1 + 1 + 1 + 1/2) / 5
+    assert s.tolist()[0] == pytest.approx([3.5 / 4, 4.5 / 5])
+    with pytest.raises(ValueError, match="unknown alignment score"):
+        alignment_scores([Span(0, 2, "ORG")], c, links, 3, 4, kind="cosine")
+
+
 def test_fuse_scores():
     align = np.array([[1.0, 0.5]])
     fused = fuse_scores({"alignment": align, "ner": np.array([[0.2, 0.8]])}, {"alignment": 1.0, "ner": 0.5})
@@ -85,8 +96,22 @@ def test_alignment_scores_match_brute_force(data):
     starts = data.draw(st.lists(st.integers(0, n_src - 1), min_size=1, max_size=3))
     spans = [Span(s, data.draw(st.integers(s + 1, n_src)), "X") for s in starts]
     cands = ngram_candidates(["w"] * n_tgt, max_len=None)
-    got = alignment_scores(spans, cands, links, n_src, n_tgt)
+    dice = alignment_scores(spans, cands, links, n_src, n_tgt)
+    soft = alignment_scores(spans, cands, links, n_src, n_tgt, kind="soft")
+    out_of = {("s", i): [j for a, j in links if a == i] for i in range(n_src)}
+    out_of.update({("t", j): [i for i, b in links if b == j] for j in range(n_tgt)})
     for e, sp in enumerate(spans):
         for k, (a, b) in enumerate(cands.spans()):
             n = sum(1 for i, j in links if sp.start <= i < sp.end and a <= j < b)
-            assert got[e, k] == pytest.approx(2 * n / (len(sp) + b - a))
+            assert dice[e, k] == pytest.approx(2 * n / (len(sp) + b - a))
+            shares = [
+                sum(a <= j < b for j in out_of["s", i]) / len(out_of["s", i])
+                for i in range(sp.start, sp.end)
+                if out_of["s", i]
+            ]
+            shares += [
+                sum(sp.start <= i < sp.end for i in out_of["t", j]) / len(out_of["t", j])
+                for j in range(a, b)
+                if out_of["t", j]
+            ]
+            assert soft[e, k] == pytest.approx(sum(shares) / (len(sp) + b - a))

@@ -20,7 +20,7 @@ from xner.errors import ConfigError
 from xner.project.base import ProjectionInput, SentenceProjection
 from xner.project.candidates import Candidates
 from xner.project.matching import Assignment, MatchProblem
-from xner.project.scores import PairScorer, alignment_scores, fuse_scores
+from xner.project.scores import SCORE_KINDS, PairScorer, alignment_scores, fuse_scores
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ BUILTIN_SCORES = ("alignment", "ner")
 class MatchingProjector:
     """Candidate matching. `candidates` and `matcher` are the objects built from the `candidates`
     and `matcher` config groups; `weights` maps score names to weights (``alignment``, ``ner``, and
-    the names of `scorers` given at run time, e.g. ``translation``)."""
+    the names of `scorers` given at run time, e.g. ``translation``); `alignment_score` is ``dice``
+    (the seed's) or ``soft`` (see `xner.project.scores.alignment_scores`)."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class MatchingProjector:
         min_score: float = 0.0,
         weights: Mapping[str, float] | None = None,
         require_link: bool = True,
+        alignment_score: str = "dice",
         backtranslation: bool = False,
         scorers: Mapping[str, PairScorer] | None = None,
     ):
@@ -47,6 +49,11 @@ class MatchingProjector:
         self.min_score = float(min_score)
         self.weights = dict(weights) if weights is not None else {"alignment": 1.0}
         self.require_link = require_link
+        if alignment_score not in SCORE_KINDS:
+            raise ConfigError(
+                f"projection.alignment_score={alignment_score!r} is not valid; choose one of {SCORE_KINDS}"
+            )
+        self.alignment_score = alignment_score
         self.backtranslation = backtranslation
         self.scorers: dict[str, PairScorer] = dict(scorers or {})
         if not any(self.weights.values()):
@@ -74,7 +81,7 @@ class MatchingProjector:
         """Match problems (fused scores, ineligible pairs zeroed) and raw alignment scores."""
         problems, aligned = [], []
         for index, (x, c) in enumerate(zip(inputs, cands, strict=True)):
-            align = alignment_scores(x.src_spans, c, x.links, x.src_len, x.tgt_len)
+            align = alignment_scores(x.src_spans, c, x.links, x.src_len, x.tgt_len, self.alignment_score)
             components = {"alignment": align}
             if c.probs is not None:
                 components["ner"] = c.probs[None, :]

@@ -2,7 +2,8 @@
 
 The alignment score is the seed's Dice-like ratio ``2·links(s, t) / (|s| + |t|)``, where
 links(s, t) counts alignment links between the entity's words and the candidate's words (so it can
-exceed 1 when many links fall in a short span). A fused score is a weighted sum of named score
+exceed 1 when many links fall in a short span), or ``soft``: the same ratio over words, each word
+counting the share of its links that stay inside the pair. A fused score is a weighted sum of named score
 matrices: ``alignment``, ``ner`` (the candidate's span probability from an NER tagger) and any
 scorer supplied at run time (e.g. ``translation``: the probability that s translates into t).
 """
@@ -17,30 +18,64 @@ import numpy as np
 from xner.data.types import Links, Span
 from xner.project.candidates import Candidates
 
+SCORE_KINDS = ("dice", "soft")
 
-def link_counts(src_spans: Sequence[Span], links: Links, src_len: int, tgt_len: int) -> np.ndarray:
-    """(entities × target words) number of links from each entity's words to each target word."""
-    grid = np.zeros((src_len + 1, tgt_len), dtype=np.int32)
+
+def _link_matrix(links: Links, src_len: int, tgt_len: int, kind: str) -> list[np.ndarray]:
+    """Weighted (source × target) link matrices whose block sums give the score's numerator."""
+    grid = np.zeros((src_len, tgt_len), dtype=np.float64)
     if links:
         idx = np.fromiter((v for link in links for v in link), dtype=np.int64, count=2 * len(links))
-        np.add.at(grid, (idx[0::2] + 1, idx[1::2]), 1)
-    rows = np.cumsum(grid, axis=0)  # rows[i] = links of source words < i
-    starts = np.fromiter((s.start for s in src_spans), np.int64, len(src_spans))
-    ends = np.fromiter((s.end for s in src_spans), np.int64, len(src_spans))
-    return rows[ends] - rows[starts]
+        grid[idx[0::2], idx[1::2]] = 1.0
+    if kind == "dice":
+        return [2.0 * grid]
+    rows = grid.sum(axis=1, keepdims=True)
+    cols = grid.sum(axis=0, keepdims=True)
+    return [
+        np.divide(grid, rows, out=np.zeros_like(grid), where=rows > 0),
+        np.divide(grid, cols, out=np.zeros_like(grid), where=cols > 0),
+    ]
+
+
+def block_sums(matrix: np.ndarray, src_spans: Sequence[Span], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """(entities × candidates) sums of `matrix` over rows [s.start, s.end) and columns [start, end)."""
+    src_len, tgt_len = matrix.shape
+    rows = np.zeros((src_len + 1, tgt_len))
+    np.cumsum(matrix, axis=0, out=rows[1:])
+    s_starts = np.fromiter((s.start for s in src_spans), np.int64, len(src_spans))
+    s_ends = np.fromiter((s.end for s in src_spans), np.int64, len(src_spans))
+    per_entity = rows[s_ends] - rows[s_starts]  # (entities × target words)
+    prefix = np.zeros((len(src_spans), tgt_len + 1))
+    np.cumsum(per_entity, axis=1, out=prefix[:, 1:])
+    return prefix[:, ends] - prefix[:, starts]
 
 
 def alignment_scores(
-    src_spans: Sequence[Span], candidates: Candidates, links: Links, src_len: int, tgt_len: int
+    src_spans: Sequence[Span],
+    candidates: Candidates,
+    links: Links,
+    src_len: int,
+    tgt_len: int,
+    kind: str = "dice",
 ) -> np.ndarray:
-    """(entities × candidates) matrix of 2·links(s,t)/(|s|+|t|)."""
-    counts = link_counts(src_spans, links, src_len, tgt_len)
-    prefix = np.zeros((len(src_spans), tgt_len + 1), dtype=np.int32)
-    np.cumsum(counts, axis=1, out=prefix[:, 1:])
-    inside = prefix[:, candidates.ends] - prefix[:, candidates.starts]
+    """(entities × candidates) alignment scores.
+
+    ``dice`` (the seed's): 2·links(s,t) / (|s|+|t|), links counted as pairs (so it can exceed 1).
+    ``soft``: (Σ_{i∈s} share of i's links that land in t + Σ_{j∈t} share of j's links that come
+    from s) / (|s|+|t|) — a Dice over words in [0, 1] where a word linked both inside and outside
+    counts only partly, so function words linked to the context pull a candidate's score down.
+    """
+    if kind not in SCORE_KINDS:
+        raise ValueError(f"unknown alignment score {kind!r}; valid: {SCORE_KINDS}")
+    if not src_spans or not len(candidates):
+        return np.zeros((len(src_spans), len(candidates)))
+    numerator = sum(
+        block_sums(m, src_spans, candidates.starts, candidates.ends)
+        for m in _link_matrix(links, src_len, tgt_len, kind)
+    )
     ent_len = np.fromiter((len(s) for s in src_spans), np.float64, len(src_spans))
     cand_len = (candidates.ends - candidates.starts).astype(np.float64)
-    return 2.0 * inside / (ent_len[:, None] + cand_len[None, :])
+    return numerator / (ent_len[:, None] + cand_len[None, :])
 
 
 class PairScorer(Protocol):
