@@ -23,10 +23,12 @@ def test_labels_from_hydra_choices():
 
 
 def test_aligner_variant_and_task_prefix():
-    cfg = _cfg("translate_train", aligner={"method": "itermax"})
+    cfg = _cfg("translate_train", aligner={"method": "argmax"})
     choices = {"projection": "matching", "aligner": "simalign", "candidates": "ngram", "matcher": "greedy"}
     m = method_of(cfg, choices)
-    assert m.label == "train:ngram-greedy/simalign-itermax"
+    assert m.label == "train:ngram-greedy/simalign-argmax"
+    default = method_of(_cfg("translate_test", aligner={"method": "itermax"}), choices)
+    assert default.label == "ngram-greedy/simalign"  # the default variant is not spelled out
     assert m.reference_key().aligner_variant == ""
     assert method_of(_cfg("align_eval", aligner={"method": "mai"}), {"aligner": "simalign"}).label == (
         "align_eval/simalign-mai"

@@ -18,6 +18,7 @@ from xner.langs import LANGUAGES, MASAKHANER_LANGS, XTREME_LANGS
 _PROJECTION_TASKS = {"translate_test": "", "translate_train": "train:", "projection_eval": "proj-eval:"}
 
 GROUPS = ("MasakhaNER", "XTREME", "other")
+_DEFAULT_VARIANTS = {"simalign": "itermax"}
 
 
 @dataclass(frozen=True, order=True)
@@ -35,20 +36,26 @@ class Method:
 
     @property
     def label(self) -> str:
+        """Short name: ``model-transfer``, ``heuristic/simalign``, ``ngram-ilp/awesome+bt``, ...
+        An aligner variant is shown only when it is not the aligner's default (SimAlign: itermax)."""
         if self.task == "model_transfer":
             return "model-transfer"
         if self.task not in _PROJECTION_TASKS:
             parts = [self.task]
             if self.aligner:
-                parts.append(self.aligner + (f"-{self.aligner_variant}" if self.aligner_variant else ""))
+                parts.append(self._aligner_label())
             return "/".join(parts)
         if self.projection == "matching":
             core = f"{self.candidates or '?'}-{self.matcher or '?'}"
         else:
             core = self.projection or "?"
-        aligner = self.aligner + (f"-{self.aligner_variant}" if self.aligner_variant else "")
+        aligner = self._aligner_label()
         label = _PROJECTION_TASKS[self.task] + core + (f"/{aligner}" if aligner and core != "marker" else "")
         return label + ("+bt" if self.backtranslation else "")
+
+    def _aligner_label(self) -> str:
+        shown = self.aligner_variant and self.aligner_variant != _DEFAULT_VARIANTS.get(self.aligner)
+        return self.aligner + (f"-{self.aligner_variant}" if shown else "")
 
     def reference_key(self) -> Method:
         """The key under which the seed paper's figures for this method are stored."""
