@@ -1,0 +1,123 @@
+"""Faults: a job SIGKILLed during translation, alignment, projection and training resumes to outputs
+byte-identical to an uninterrupted run; no cache entry is ever half-written or used half-written;
+a full disk or a permission error on the cache is one clear message (exit 2, no traceback).
+
+Every job is a real `run.py` process (forked by the `zygote` fixture) that kills itself with
+SIGKILL at the injected point (see faultrun.py), so none of xner's cleanup code runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xner.pipeline.cache import _MAGIC
+
+
+@dataclass
+class CacheAudit:
+    entries: int = 0
+    records: int = 0
+    torn_tails: list[str] = field(default_factory=list)  # a JSONL log whose last line was cut
+    bad: list[str] = field(default_factory=list)  # anything else that is not a whole, valid entry
+    temporaries: list[str] = field(default_factory=list)
+
+
+def audit_cache(root: Path) -> CacheAudit:
+    """Check every file of an artifact cache the way a reader would, without repairing anything."""
+    audit = CacheAudit()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.name.startswith(".") and path.name.endswith(".tmp"):
+            audit.temporaries.append(path.name)
+        elif path.suffix == ".pkl":
+            blob = path.read_bytes()
+            head = len(_MAGIC) + 65
+            digest = hashlib.sha256(blob[head:]).hexdigest().encode()
+            if blob.startswith(_MAGIC) and digest == blob[len(_MAGIC) : head - 1]:
+                audit.entries += 1
+            else:
+                audit.bad.append(str(path))
+        elif path.suffix == ".jsonl":
+            lines = path.read_bytes().split(b"\n")
+            for k, raw in enumerate(lines):
+                if not raw:
+                    continue
+                try:
+                    rec = json.loads(raw)
+                    body = json.dumps([rec["k"], rec["v"]], sort_keys=True, default=str, separators=(",", ":"),
+                                      ensure_ascii=False)
+                    assert hashlib.sha256(body.encode()).hexdigest()[:16] == rec["c"]
+                    audit.records += 1
+                except (ValueError, KeyError, AssertionError):
+                    last = k == len(lines) - 1 or (k == len(lines) - 2 and not lines[-1])
+                    (audit.torn_tails if last and not raw.endswith(b"}") else audit.bad).append(f"{path}:{k + 1}")
+        else:
+            audit.bad.append(f"unexpected file {path}")
+    return audit
+
+
+SMALL_CHUNKS = {"xner.pipeline.stages:ALIGN_CHUNK": 3}  # alignments appended to the cache 3 pairs at a time
+
+
+def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job, reference_run, tmp_path):
+    args, cache, run = job.args_for(tmp_path, "logger=none"), tmp_path / "cache", tmp_path / "run"
+    kills = [
+        ("translation", "append:translate:2"),  # after 2 of 6 translated batches, the 2nd torn mid-record
+        ("alignment", "append:align:1"),  # after the first 3 aligned pairs, the 3rd torn
+        ("projection", "fsync:translate_train_projection:1"),  # while writing the projected set to the cache
+        ("training", "train_step:3"),  # in the 2nd epoch
+    ]
+    logs = {}
+    for stage, fault in kills:
+        result = zygote.run(args, tmp_path / f"{stage}.log", fault, SMALL_CHUNKS)
+        assert result.killed, f"{stage}: expected a SIGKILL, got exit {result.code}\n{result.log[-3000:]}"
+        assert not (run / "metrics.json").exists()
+        audit = audit_cache(cache)
+        assert audit.bad == [], f"after the kill in {stage}: {audit.bad}"
+        if stage in ("translation", "alignment"):
+            assert len(audit.torn_tails) == 1, audit  # the kill tore a record ...
+        else:
+            assert audit.torn_tails == [], audit  # ... which the next run dropped and recomputed
+        if stage == "projection":
+            assert audit.temporaries, "the cache entry being written when killed"  # never renamed into place
+            assert not list((cache / "translate_train_projection").glob("*.pkl"))
+        logs[stage] = result.log
+    final = zygote.run(args, tmp_path / "final.log", None, SMALL_CHUNKS)
+    assert final.code == 0, final.log[-3000:]
+
+    # the reruns resumed: each stage reused what the killed run had finished and redid the torn part
+    assert "dropped 1 truncated/corrupt record(s)" in logs["alignment"]
+    done = int(re.search(r"translated (\d+) sentences", logs["alignment"]).group(1))
+    total = int(re.search(r"translated (\d+) sentences", (reference_run.parent / "job.log").read_text()).group(1))
+    assert 0 < done < total
+    assert re.search(r"aligning \d+ sentence pairs \([1-9]\d* cached\)", logs["projection"])
+    assert "reusing cached output" in final.log and "aligning" not in final.log
+
+    # and everything matches the uninterrupted run, byte for byte
+    for name in job.outputs:
+        assert (run / name).read_bytes() == (reference_run / name).read_bytes(), name
+    assert job.stable_metrics(run) == job.stable_metrics(reference_run)
+    audit = audit_cache(cache)
+    assert audit.bad == [] and audit.torn_tails == [] and audit.entries == 1 and audit.records > 0
+
+
+def test_disk_full_in_the_cache_is_one_clear_error(zygote, job, tmp_path):
+    result = zygote.run(job.args_for(tmp_path, "logger=none"), tmp_path / "job.log", "enospc:/translate/:1")
+    assert result.code == 2, result.log[-3000:]
+    assert "cannot write the artifact cache at" in result.log and "the disk is full" in result.log
+    assert "cache.enabled=false" in result.log and "Traceback" not in result.log
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_permission_denied_on_a_cache_entry_leaves_no_partial_entry(zygote, job, tmp_path):
+    fault = "eacces:/translate_train_projection/:1"
+    result = zygote.run(job.args_for(tmp_path, "logger=none"), tmp_path / "job.log", fault)
+    assert result.code == 2, result.log[-3000:]
+    assert "translate_train_projection" in result.log and "permission denied" in result.log
+    assert "Traceback" not in result.log
+    stage = tmp_path / "cache" / "translate_train_projection"
+    assert not stage.exists() or not any(stage.iterdir())  # the temporary file was removed
+    assert audit_cache(tmp_path / "cache").bad == []
