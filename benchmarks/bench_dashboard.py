@@ -61,9 +61,7 @@ def write_sweep(root: Path, langs: list[str], seed: int = 0) -> int:
                 "projection": {"backtranslation": m.get("bt", False)},
             }
             (run / ".hydra" / "config.yaml").write_text(yaml.safe_dump(cfg))
-            (run / ".hydra" / "hydra.yaml").write_text(
-                yaml.safe_dump({"hydra": {"runtime": {"choices": choices}}})
-            )
+            (run / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump({"hydra": {"runtime": {"choices": choices}}}))
             r = min(0.99, max(0.01, level + rng.gauss(0.03 * (m.get("projection") == "matching"), 0.05)))
             p = min(0.99, max(0.01, r + rng.gauss(0.05, 0.05)))
             metrics = {"test/recall": r, "test/precision": p, "test/f1": 2 * p * r / (p + r)}
@@ -96,9 +94,7 @@ def main() -> None:
         t3 = time.perf_counter()
         (Path(args.keep or tmp) / "report.html").write_text(html)
     rows = [("collect", t1 - t0), ("tables (+reference)", t2 - t1), ("render", t3 - t2), ("total", t3 - t0)]
-    print(
-        f"{n} runs, {len(langs)} languages, {len(paper_methods())} methods, report {len(html) / 1e6:.2f} MB"
-    )
+    print(f"{n} runs, {len(langs)} languages, {len(paper_methods())} methods, report {len(html) / 1e6:.2f} MB")
     print(f"{'stage':<22}{'seconds':>10}")
     for name, s in rows:
         print(f"{name:<22}{s:>10.3f}")

@@ -39,7 +39,14 @@ def _needs_groups(*paths: str) -> None:
 # -- progress arithmetic -----------------------------------------------------------------------
 def test_format_duration():
     assert [format_duration(x) for x in (None, -1, 0, 59.4, 61, 3599, 3600 * 3 + 7 * 60 + 5)] == [
-        "?", "?", "0s", "59s", "1m01s", "59m59s", "3h07m"]
+        "?",
+        "?",
+        "0s",
+        "59s",
+        "1m01s",
+        "59m59s",
+        "3h07m",
+    ]
 
 
 def test_eta_counts_parallel_wall_time_and_ignores_resumed_jobs():
@@ -67,8 +74,7 @@ def test_there_are_21_paper_methods():
 @pytest.mark.parametrize("method", METHODS)
 def test_each_paper_method_composes_with_its_label_as_wandb_tag(method: str):
     spec = OmegaConf.load(CONF / "experiment" / "paper_method" / f"{method}.yaml")
-    _needs_groups(*[f"{k.split('/')[-1].strip()}/{v}" for d in spec.defaults for k, v in d.items()
-                    if v is not None])
+    _needs_groups(*[f"{k.split('/')[-1].strip()}/{v}" for d in spec.defaults for k, v in d.items() if v is not None])
     experiment, lang = (("paper_masakhaner", "yor"), ("paper_xtreme", "sw"))[METHODS.index(method) % 2]
     if True:
         cfg = _compose([f"experiment={experiment}", f"+experiment/paper_method={method}", f"lang={lang}"])
@@ -105,8 +111,12 @@ def test_paper_sweep_size_and_resumable_layout(experiment: str, n_langs: int):
 
 
 def test_launchers_compose_and_slurm_takes_resources_from_config(monkeypatch, tmp_path: Path):
-    for name, target in (("joblib", "JoblibLauncher"), ("submitit_local", "LocalLauncher"),
-                         ("submitit_slurm", "SlurmLauncher"), ("slurm", "SlurmLauncher")):
+    for name, target in (
+        ("joblib", "JoblibLauncher"),
+        ("submitit_local", "LocalLauncher"),
+        ("submitit_slurm", "SlurmLauncher"),
+        ("slurm", "SlurmLauncher"),
+    ):
         cfg = _compose([f"hydra/launcher={name}"])
         assert cfg.hydra.launcher._target_.endswith(target)
     cfg = _compose(["hydra/launcher=slurm", "hydra.launcher.partition=gpu", "hydra.launcher.timeout_min=480"])
@@ -119,26 +129,38 @@ def test_launchers_compose_and_slurm_takes_resources_from_config(monkeypatch, tm
     params.pop("_target_")
     params["submitit_folder"] = str(tmp_path / "%j")
     params["name"] = "xner"
-    executor = submitit.AutoExecutor(folder=params.pop("submitit_folder"), cluster="slurm",
-                                     slurm_max_num_timeout=params.pop("max_num_timeout"))
+    executor = submitit.AutoExecutor(
+        folder=params.pop("submitit_folder"), cluster="slurm", slurm_max_num_timeout=params.pop("max_num_timeout")
+    )
     base = set(OmegaConf.structured(BaseQueueConf).keys())
     executor.update_parameters(**{k if k in base else f"slurm_{k}": v for k, v in params.items()})
     script = executor._executor._make_submission_file_text("python -u run.py", "uid")
-    for line in ("#SBATCH --partition=gpu", "#SBATCH --gpus-per-node=1", "#SBATCH --time=480",
-                 "#SBATCH --cpus-per-task=8", "#SBATCH --mem=64GB"):
+    for line in (
+        "#SBATCH --partition=gpu",
+        "#SBATCH --gpus-per-node=1",
+        "#SBATCH --time=480",
+        "#SBATCH --cpus-per-task=8",
+        "#SBATCH --mem=64GB",
+    ):
         assert line in script
 
 
 # -- real sweeps ---------------------------------------------------------------------------------
 @pytest.fixture
 def env(data_dir: Path, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "XNER_DATA": str(data_dir), "XNER_HOME": str(tmp_path / "home"),
-            "WANDB_MODE": "offline", "HYDRA_FULL_ERROR": "1"}
+    return {
+        **os.environ,
+        "XNER_DATA": str(data_dir),
+        "XNER_HOME": str(tmp_path / "home"),
+        "WANDB_MODE": "offline",
+        "HYDRA_FULL_ERROR": "1",
+    }
 
 
 def _sweep(args: list[str], env: dict[str, str], timeout: int = 240) -> str:
-    proc = subprocess.run([sys.executable, "run.py", "-m", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "run.py", "-m", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     return out
@@ -149,15 +171,25 @@ PROGRESS = "+hydra.callbacks.progress._target_=xner.pipeline.callbacks.SweepProg
 
 def test_joblib_sweep_reports_progress_and_resumes(env, tmp_path: Path):
     sweep = tmp_path / "sweep"
-    args = ["task=data_stats", "lang=swa,yor", "data.limit=20", "logger=none",
-            "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}", PROGRESS]
+    args = [
+        "task=data_stats",
+        "lang=swa,yor",
+        "data.limit=20",
+        "logger=none",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+        PROGRESS,
+    ]
     out = _sweep(args, env)
     assert "sweep" in out and "2 jobs" in out
     assert "job 1/2 started" in out and "job 2/2 started" in out
     assert "2/2 done, ETA 0s" in out
     runs = sorted(p.parent for p in sweep.rglob("metrics.json"))
-    assert [p.name for p in runs] == ["data.limit=20,lang=swa,task=data_stats",
-                                      "data.limit=20,lang=yor,task=data_stats"]
+    assert [p.name for p in runs] == [
+        "data.limit=20,lang=swa,task=data_stats",
+        "data.limit=20,lang=yor,task=data_stats",
+    ]
     assert json.loads((runs[0] / "metrics.json").read_text())["data/test/sentences"] == 20
     before = {p: (p / "metrics.json").stat().st_mtime_ns for p in runs}
     args = [a for a in args if "launcher" not in a]  # the same sweep again (in-process launcher): resumes
@@ -169,8 +201,19 @@ def test_joblib_sweep_reports_progress_and_resumes(env, tmp_path: Path):
 
 def test_submitit_local_sweep(env, tmp_path: Path):
     sweep = tmp_path / "sweep"
-    _sweep(["task=data_stats", "lang=hau,sw", "data.limit=10", "logger=none", "hydra/launcher=submitit_local",
-            "hydra.launcher.timeout_min=5", f"hydra.sweep.dir={sweep}", PROGRESS], env)
+    _sweep(
+        [
+            "task=data_stats",
+            "lang=hau,sw",
+            "data.limit=10",
+            "logger=none",
+            "hydra/launcher=submitit_local",
+            "hydra.launcher.timeout_min=5",
+            f"hydra.sweep.dir={sweep}",
+            PROGRESS,
+        ],
+        env,
+    )
     metrics = {p.parent.name: json.loads(p.read_text()) for p in sweep.rglob("metrics.json")}
     assert sorted(metrics) == ["data.limit=10,lang=hau,task=data_stats", "data.limit=10,lang=sw,task=data_stats"]
     assert all(m["data/test/sentences"] == 10 for m in metrics.values())
@@ -190,8 +233,17 @@ def test_projection_sweep_feeds_the_dashboard(env, tmp_path: Path):
     if models.is_dir():  # reuse the offline encoder built once on this machine; stage outputs stay fresh
         (Path(env["XNER_HOME"])).mkdir(parents=True, exist_ok=True)
         (Path(env["XNER_HOME"]) / "models").symlink_to(models)
-    out = _sweep(["experiment=quickstart_projection", "data.limit=8", "matcher=greedy,ilp", "logger=none",
-                  f"hydra.sweep.dir={sweep}"], env, timeout=400)
+    out = _sweep(
+        [
+            "experiment=quickstart_projection",
+            "data.limit=8",
+            "matcher=greedy,ilp",
+            "logger=none",
+            f"hydra.sweep.dir={sweep}",
+        ],
+        env,
+        timeout=400,
+    )
     # the alignment stage is shared by both jobs: computed by the first, read from the cache by the second
     assert out.count("xner.pipeline.stages][INFO] - aligning ") == 1
     recalls = {p.parent.name: json.loads(p.read_text())["projection/recall"] for p in sweep.rglob("metrics.json")}

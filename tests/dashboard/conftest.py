@@ -32,9 +32,7 @@ def sweep(tmp_path: Path) -> Path:
                 matcher="greedy" if proj == "matching" else None,
                 metrics=test_metrics(r, per=r / 2),
             )
-    make_run(
-        root, "corrupt", "hau", "translate_test", "heuristic", "awesome", metrics='{"test/recall": 0.5, '
-    )
+    make_run(root, "corrupt", "hau", "translate_test", "heuristic", "awesome", metrics='{"test/recall": 0.5, ')
     make_run(root, "unfinished", "hau", "translate_test", "heuristic", "awesome")
     make_run(root, "aligneval", "de", "align_eval", aligner="simalign", metrics={"align/aer": 0.2})
     return root

@@ -59,8 +59,14 @@ test_metrics.__test__ = False  # a helper, not a test
 
 
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 
 
@@ -70,7 +76,9 @@ def chromium_run(exe: str, url: str, profile: Path, *extra: str) -> str:
 
     proc = subprocess.run(
         [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000", *extra, url],
-        capture_output=True, text=True, timeout=90,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
@@ -124,9 +132,12 @@ class Cells(HTMLParser):
 
     def find(self, table: str, measure: str, method: str, lang: str, row_class: str = "") -> str:
         hits = [
-            c["text"] for c in self.cells
-            if table in c["table"].get("class", "").split() and c["table"].get("data-measure") == measure
-            and c["row"].get("data-method") == method and c["attrs"].get("data-lang") == lang
+            c["text"]
+            for c in self.cells
+            if table in c["table"].get("class", "").split()
+            and c["table"].get("data-measure") == measure
+            and c["row"].get("data-method") == method
+            and c["attrs"].get("data-lang") == lang
             and row_class == c["row"].get("class", "")
         ]
         assert len(hits) == 1, (table, measure, method, lang, hits)

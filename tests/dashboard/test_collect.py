@@ -40,8 +40,9 @@ def test_unusable_metrics_files(text: str, reason: str):
 
 def test_non_numeric_values_are_reported_not_kept():
     metrics, meta, dropped = parse_metrics(
-        json.dumps({"test/recall": 0.5, "test/n": 3, "flag": True, "nested": {"a": 1}, "meta/x": "y"})
-        .replace("3", "NaN")
+        json.dumps({"test/recall": 0.5, "test/n": 3, "flag": True, "nested": {"a": 1}, "meta/x": "y"}).replace(
+            "3", "NaN"
+        )
     )
     assert metrics == {"test/recall": 0.5}
     assert meta == {"meta/x": "y"}

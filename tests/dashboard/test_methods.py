@@ -11,10 +11,16 @@ def test_labels_from_hydra_choices():
     cases = [
         ({"task": "model_transfer"}, {}, "model-transfer"),
         ({"projection": "heuristic", "aligner": "simalign"}, {}, "heuristic/simalign"),
-        ({"projection": "heuristic", "aligner": "awesome"}, {"projection": {"backtranslation": True}},
-         "heuristic/awesome+bt"),
-        ({"projection": "matching", "aligner": "awesome", "candidates": "ner", "matcher": "ilp"}, {},
-         "ner-ilp/awesome"),
+        (
+            {"projection": "heuristic", "aligner": "awesome"},
+            {"projection": {"backtranslation": True}},
+            "heuristic/awesome+bt",
+        ),
+        (
+            {"projection": "matching", "aligner": "awesome", "candidates": "ner", "matcher": "ilp"},
+            {},
+            "ner-ilp/awesome",
+        ),
         ({"projection": "marker", "aligner": "simalign"}, {}, "marker"),
     ]
     for choices, extra, label in cases:

@@ -27,16 +27,47 @@ def test_report_shows_recall_table_reference_and_skips(report: Path, chromium: s
     assert page.find("main", "recall", "ngram-greedy/simalign", "yor") == "50.0"
     # the seed paper's published figure for Swahili model transfer (90.46) as a reference row
     assert page.find("main", "recall", "model-transfer", "swa", row_class="ref") == "90.5"
-    best = [c for c in page.cells if c["table"].get("data-measure") == "recall" and "best" in
-            c["attrs"].get("class", "").split()]
+    best = [
+        c
+        for c in page.cells
+        if c["table"].get("data-measure") == "recall" and "best" in c["attrs"].get("class", "").split()
+    ]
     assert {(c["row"]["data-method"], c["attrs"]["data-lang"]) for c in best} == {
-        ("ngram-greedy/simalign", "swa"), ("heuristic/simalign", "yor"), ("ngram-greedy/simalign", "sw")}
-    avg = [c["text"] for c in page.cells if c["table"].get("data-measure") == "recall"
-           and c["row"].get("data-method") == "model-transfer" and c["row"].get("class", "") == ""
-           and c["attrs"].get("data-group") == "MasakhaNER"]
+        ("ngram-greedy/simalign", "swa"),
+        ("heuristic/simalign", "yor"),
+        ("ngram-greedy/simalign", "sw"),
+    }
+    avg = [
+        c["text"]
+        for c in page.cells
+        if c["table"].get("data-measure") == "recall"
+        and c["row"].get("data-method") == "model-transfer"
+        and c["row"].get("class", "") == ""
+        and c["attrs"].get("data-group") == "MasakhaNER"
+    ]
     assert avg == ["50.0"]
     # difference against the default baseline (model transfer), drawn by the page's script
     assert page.find("diff", "recall", "heuristic/simalign", "swa") == "+10.0"
+    # per entity type: mean over languages, and per language (model transfer, PER, swa: 0.60 / 2)
+    per = [
+        c["text"]
+        for c in page.cells
+        if "types" in c["table"].get("class", "").split()
+        and c["table"].get("data-measure") == "recall"
+        and c["row"].get("data-method") == "model-transfer"
+        and c["attrs"].get("data-type") == "PER"
+    ]
+    assert per == ["28.3"]  # (30 + 20 + 35) / 3
+    per_lang = [
+        c["text"]
+        for c in page.cells
+        if "types-lang" in c["table"].get("class", "").split()
+        and c["row"].get("data-method") == "model-transfer"
+        and c["row"].get("data-type") == "PER"
+        and c["attrs"].get("data-lang") == "swa"
+        and c["table"].get("data-measure") == "recall"
+    ]
+    assert per_lang == ["30.0"]
     skipped = page.texts["skipped"]
     assert "corrupt" in skipped and "truncated or not valid JSON" in skipped
     assert "unfinished" in skipped and "no metrics.json" in skipped

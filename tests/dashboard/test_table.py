@@ -49,8 +49,11 @@ LANGS = ["swa", "yor", "hau", "sw", "de", "en"]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.tuples(st.sampled_from(METHODS), st.sampled_from(LANGS)),
-                       st.floats(0, 1, allow_nan=False), min_size=1))
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(METHODS), st.sampled_from(LANGS)), st.floats(0, 1, allow_nan=False), min_size=1
+    )
+)
 def test_averages_and_best_match_brute_force(cells):
     t = build_table([_run(m, lang, v) for (m, lang), v in cells.items()], "recall")
     for m in t.methods:
@@ -68,11 +71,26 @@ def test_seed_rows_map_to_xner_methods():
     assert seed_method({"pipeline_type": "model_transfer"}) == MT
     assert seed_method({"pipeline_type": "align_src", "aligner": "simalign"}) == HEUR
     assert seed_method({"pipeline_type": "align_tgt", "aligner": "simalign"}) is None
-    row = {"pipeline_type": "backtrans_candidates", "aligner": "awesome", "candidate_matching": "argmax",
-           "candidate_selection": "ner"}
+    row = {
+        "pipeline_type": "backtrans_candidates",
+        "aligner": "awesome",
+        "candidate_matching": "argmax",
+        "candidate_selection": "ner",
+    }
     assert seed_method(row) == Method("translate_test", "matching", "awesome", "", "ner", "greedy", True)
-    ref = parse_rows([{**row, "dataset": "masakhaner2", "lang": "swa", "Status": "FINISHED",
-                       "overall_recall": "0.5", "PER_recall": "0.75", "overall_f1": ""}])
+    ref = parse_rows(
+        [
+            {
+                **row,
+                "dataset": "masakhaner2",
+                "lang": "swa",
+                "Status": "FINISHED",
+                "overall_recall": "0.5",
+                "PER_recall": "0.75",
+                "overall_f1": "",
+            }
+        ]
+    )
     assert ref == {("masakhaner2", "swa", seed_method(row)): {"recall": 0.5, "recall_PER": 0.75}}
 
 

@@ -51,9 +51,7 @@ def build(args: argparse.Namespace) -> tuple[str, int, int]:
     """The report's HTML, the number of runs used and the number skipped."""
     collection = collect_runs(args.dirs)
     reference, ref_note = (
-        ({}, "seed reference figures left out (--no-reference)")
-        if args.no_reference
-        else load_reference(args.data_dir)
+        ({}, "seed reference figures left out (--no-reference)") if args.no_reference else load_reference(args.data_dir)
     )
     measures = list(MEASURES) if args.metric in MEASURES else [args.metric]
     tables = {m: build_table(collection.runs, m, None, reference) for m in measures}

@@ -183,9 +183,7 @@ def collect_runs(dirs: Iterable[str | os.PathLike]) -> Collection:
         if key in newest:
             old = newest[key]
             skipped.append(
-                Skipped(
-                    old.path, f"superseded by the newer run {run.path} ({run.method.label}, {run.column})"
-                )
+                Skipped(old.path, f"superseded by the newer run {run.path} ({run.method.label}, {run.column})")
             )
         newest[key] = run
     runs = sorted(newest.values(), key=lambda r: (r.method, r.lang))

@@ -59,9 +59,7 @@ class Method:
 
     def reference_key(self) -> Method:
         """The key under which the seed paper's figures for this method are stored."""
-        return Method(
-            self.task, self.projection, self.aligner, "", self.candidates, self.matcher, self.backtranslation
-        )
+        return Method(self.task, self.projection, self.aligner, "", self.candidates, self.matcher, self.backtranslation)
 
 
 def get_path(cfg: Mapping[str, Any], dotted: str) -> Any:

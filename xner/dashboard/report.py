@@ -14,7 +14,7 @@ from html import escape
 
 from xner.dashboard.collect import Collection
 from xner.dashboard.methods import Method, language_name
-from xner.dashboard.table import MEASURES, Table, method_order
+from xner.dashboard.table import Table, method_order
 
 _PALETTE = (
     "#4e79a7",
@@ -107,15 +107,12 @@ def _heat(x: float | None) -> str:
 
 def method_colours(methods: Sequence[Method]) -> dict[Method, str]:
     return {
-        m: _PALETTE[i] if i < len(_PALETTE) else f"hsl({(i * 137.5) % 360:.0f},55%,50%)"
-        for i, m in enumerate(methods)
+        m: _PALETTE[i] if i < len(_PALETTE) else f"hsl({(i * 137.5) % 360:.0f},55%,50%)" for i, m in enumerate(methods)
     }
 
 
 def _lang_th(col: str) -> str:
-    return (
-        f'<th data-lang="{escape(col)}" title="{escape(language_name(col.split("/")[0]))}">{escape(col)}</th>'
-    )
+    return f'<th data-lang="{escape(col)}" title="{escape(language_name(col.split("/")[0]))}">{escape(col)}</th>'
 
 
 def _main_table(t: Table) -> str:
@@ -153,8 +150,7 @@ def _main_table(t: Table) -> str:
                 f"</td>{''.join(ref)}</tr>"
             )
     best_cells = "".join(
-        f'<td data-lang="{escape(c)}">{"<br>".join(escape(m.label) for m in sorted(bests[c]))}</td>'
-        for c in t.columns
+        f'<td data-lang="{escape(c)}">{"<br>".join(escape(m.label) for m in sorted(bests[c]))}</td>' for c in t.columns
     )
     best_avg = []
     for g in [*groups, *(["all"] if len(groups) > 1 else [])]:
@@ -162,9 +158,7 @@ def _main_table(t: Table) -> str:
         avgs = {m: v for m, v in avgs.items() if v is not None}
         top = max(avgs, key=lambda m: avgs[m]) if avgs else None
         best_avg.append(f'<td class="avg" data-group="{g}">{escape(top.label) if top else "–"}</td>')
-    rows.append(
-        f'<tr class="bestrow"><td class="method"><b>best</b></td>{best_cells}{"".join(best_avg)}</tr>'
-    )
+    rows.append(f'<tr class="bestrow"><td class="method"><b>best</b></td>{best_cells}{"".join(best_avg)}</tr>')
     return f'<div class="scroll"><table class="main" data-measure="{t.measure}">{"".join(rows)}</table></div>'
 
 
@@ -239,22 +233,16 @@ def _bars(t: Table, colours: dict[Method, str]) -> str:
                 f'height="{bh:.1f}" fill="{colours[m]}"><title>{escape(m.label)} · {escape(c)}: '
                 f"{_pct(v)}</title></rect>"
             )
-        parts.append(
-            f'<text x="{x0 + n * bw / 2:.1f}" y="{top + height + 14}" text-anchor="middle">{escape(c)}</text>'
-        )
+        parts.append(f'<text x="{x0 + n * bw / 2:.1f}" y="{top + height + 14}" text-anchor="middle">{escape(c)}</text>')
     parts.append("</svg>")
-    legend = "".join(
-        f'<span><i style="background:{colours[m]}"></i>{escape(m.label)}</span>' for m in t.methods
-    )
+    legend = "".join(f'<span><i style="background:{colours[m]}"></i>{escape(m.label)}</span>' for m in t.methods)
     return f'<div class="legend">{legend}</div><div class="scroll">{"".join(parts)}</div>'
 
 
 def _types_table(t: Table) -> str:
     if not t.types:
         return '<p class="note">The runs report no per-entity-type figures for this measure.</p>'
-    rows = [
-        '<tr><th class="method">method</th>' + "".join(f"<th>{escape(x)}</th>" for x in t.types) + "</tr>"
-    ]
+    rows = ['<tr><th class="method">method</th>' + "".join(f"<th>{escape(x)}</th>" for x in t.types) + "</tr>"]
     for m in t.methods:
         cells = []
         for x in t.types:
@@ -266,7 +254,23 @@ def _types_table(t: Table) -> str:
         rows.append(
             f'<tr data-method="{escape(m.label)}"><td class="method">{escape(m.label)}</td>{"".join(cells)}</tr>'
         )
-    return f'<table class="types" data-measure="{t.measure}">{"".join(rows)}</table>'
+    per_lang = ['<tr><th class="method">method</th><th>type</th>' + "".join(_lang_th(c) for c in t.columns) + "</tr>"]
+    for m in t.methods:
+        for x in t.types:
+            cells = "".join(
+                f'<td data-lang="{escape(c)}" style="{_heat(v)}">{_pct(v)}</td>'
+                for c in t.columns
+                for v in [t.type_cells.get((m, x, c))]
+            )
+            per_lang.append(
+                f'<tr data-method="{escape(m.label)}" data-type="{escape(x)}"><td class="method">'
+                f"{escape(m.label)}</td><td>{escape(x)}</td>{cells}</tr>"
+            )
+    return (
+        f'<table class="types" data-measure="{t.measure}">{"".join(rows)}</table>'
+        f'<details><summary>per language</summary><div class="scroll"><table class="types-lang" '
+        f'data-measure="{t.measure}">{"".join(per_lang)}</table></div></details>'
+    )
 
 
 def _diff_table(t: Table) -> str:
@@ -319,9 +323,7 @@ def _section(t: Table, colours: dict[Method, str], active: bool) -> str:
             + f"<h2>{name}: difference against the baseline (percentage points)</h2>"
             + _diff_table(t)
         )
-    return (
-        f'<section class="measure{" active" if active else ""}" data-measure="{t.measure}">{body}</section>'
-    )
+    return f'<section class="measure{" active" if active else ""}" data-measure="{t.measure}">{body}</section>'
 
 
 def render_report(
@@ -338,8 +340,7 @@ def render_report(
                 "methods": [m.label for m in t.methods],
                 "columns": t.columns,
                 "values": {
-                    m.label: {c: round(100 * v, 2) for (mm, c), v in t.values.items() if mm == m}
-                    for m in t.methods
+                    m.label: {c: round(100 * v, 2) for (mm, c), v in t.values.items() if mm == m} for m in t.methods
                 },
             }
             for name, t in tables.items()
@@ -355,15 +356,13 @@ def render_report(
     )
     base_label = first.baseline.label if first.baseline else ""
     base_opts = "".join(
-        f'<option value="{escape(m.label)}"{" selected" if m.label == base_label else ""}>'
-        f"{escape(m.label)}</option>"
+        f'<option value="{escape(m.label)}"{" selected" if m.label == base_label else ""}>{escape(m.label)}</option>'
         for m in methods
     )
     sections = "".join(_section(t, colours, t.measure == first.measure) for t in tables.values())
     missing = [s for t in tables.values() for s in t.missing if t.measure == first.measure]
     skipped_items = "".join(
-        f"<li><code>{escape(str(s.path))}</code>: {escape(s.reason)}</li>"
-        for s in [*collection.skipped, *missing]
+        f"<li><code>{escape(str(s.path))}</code>: {escape(s.reason)}</li>" for s in [*collection.skipped, *missing]
     )
     all_notes = [*collection.notes, *notes]
     notes_html = "".join(f'<p class="note">{escape(n)}</p>' for n in all_notes)
@@ -373,11 +372,7 @@ def render_report(
         if skipped_items
         else '<section id="skipped"><h2>Skipped (0)</h2><p class="note">Every run was used.</p></section>'
     )
-    empty = (
-        '<p id="empty"><b>No usable runs found.</b> See the skipped list below.</p>'
-        if not collection.runs
-        else ""
-    )
+    empty = '<p id="empty"><b>No usable runs found.</b> See the skipped list below.</p>' if not collection.runs else ""
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
@@ -395,11 +390,3 @@ def render_report(
 <script>{_JS}</script>
 </body></html>
 """
-
-
-def build_tables(
-    runs, measures: Sequence[str] = MEASURES, baseline: str | None = None, reference=None
-) -> dict[str, Table]:
-    from xner.dashboard.table import build_table
-
-    return {m: build_table(runs, m, baseline, reference) for m in measures}

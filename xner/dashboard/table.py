@@ -57,13 +57,12 @@ class Table:
     baseline: Method | None
     missing: list[Skipped] = field(default_factory=list)
     sources: dict[tuple[Method, str], str] = field(default_factory=dict)  # run dir per cell
+    type_cells: dict[tuple[Method, str, str], float] = field(default_factory=dict)  # (method, type, column)
 
     def value(self, method: Method, column: str) -> float | None:
         return self.values.get((method, column))
 
-    def average(
-        self, method: Method, group: str | None = None, reference: bool = False
-    ) -> tuple[float | None, int]:
+    def average(self, method: Method, group: str | None = None, reference: bool = False) -> tuple[float | None, int]:
         """Mean over the group's columns (all columns when group is None) and how many it covers."""
         cols = self.columns if group is None else self.groups.get(group, [])
         source = self.reference if reference else self.values
@@ -131,9 +130,7 @@ def build_table(
         hit = metric_value(run.metrics, measure)
         if hit is None:
             have = ", ".join(sorted(run.metrics)[:6]) + (" …" if len(run.metrics) > 6 else "")
-            missing.append(
-                Skipped(run.path, f"no {measure} metric ({run.method.label}, {run.column}; has {have})")
-            )
+            missing.append(Skipped(run.path, f"no {measure} metric ({run.method.label}, {run.column}; has {have})"))
             continue
         values[(run.method, run.column)] = hit[1]
         sources[(run.method, run.column)] = str(run.path)
@@ -142,12 +139,14 @@ def build_table(
     columns, groups = _column_order({c for _, c in values})
     types = entity_types(used, measure)
     type_values: dict[tuple[Method, str], list[float]] = {}
+    type_cells: dict[tuple[Method, str, str], float] = {}
     base = measure.rsplit("/", 1)[-1]
     for run in used:
         prefix = metric_value(run.metrics, measure)[0].rsplit("/", 1)[0]  # type: ignore[index]
         for t in types:
             if (v := run.metrics.get(f"{prefix}/{base}_{t}")) is not None:
                 type_values.setdefault((run.method, t), []).append(v)
+                type_cells[(run.method, t, run.column)] = v
     ref_values: dict[tuple[Method, str], float] = {}
     if reference:
         datasets = {(run.method, run.column): run.dataset for run in used}
@@ -161,7 +160,7 @@ def build_table(
     by_label = {m.label: m for m in methods}
     chosen = by_label.get(baseline if baseline is not None else "model-transfer")
     return Table(
-        measure, methods, columns, groups, values, ref_values, types, type_values, chosen, missing, sources
+        measure, methods, columns, groups, values, ref_values, types, type_values, chosen, missing, sources, type_cells
     )
 
 

@@ -129,7 +129,10 @@ class SweepProgress(Callback):
         resumed = sum(bool(e.get("resumed")) for e in events)
         log.info(
             "sweep finished: %d/%s jobs done (%d already finished before, %d failed) in %s",
-            len(events), state.get("total") or "?", resumed, failed,
+            len(events),
+            state.get("total") or "?",
+            resumed,
+            failed,
             format_duration(time.time() - float(state["start"])),
         )
 
@@ -157,8 +160,12 @@ class SweepProgress(Callback):
         eta = eta_seconds(time.time() - float(state["start"]), len(events), ran, total)
         log.info(
             "job %d/%s started: %s (%d done, ETA %s)%s",
-            int(config.hydra.job.num) + 1, total or "?", " ".join(config.hydra.overrides.task) or "(defaults)",
-            len(events), format_duration(eta), " — already finished, will be skipped" if self._resumed else "",
+            int(config.hydra.job.num) + 1,
+            total or "?",
+            " ".join(config.hydra.overrides.task) or "(defaults)",
+            len(events),
+            format_duration(eta),
+            " — already finished, will be skipped" if self._resumed else "",
         )
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
@@ -166,8 +173,13 @@ class SweepProgress(Callback):
         if state is None or self._started is None:
             return
         status = getattr(getattr(job_return, "status", None), "name", "UNKNOWN")
-        event = {"num": int(config.hydra.job.num), "status": status, "resumed": self._resumed,
-                 "seconds": round(time.time() - self._started, 3), "pid": os.getpid()}
+        event = {
+            "num": int(config.hydra.job.num),
+            "status": status,
+            "resumed": self._resumed,
+            "seconds": round(time.time() - self._started, 3),
+            "pid": os.getpid(),
+        }
         path = _progress_dir(config) / f"events-{state['id']}.jsonl"
         try:
             with path.open("a", encoding="utf-8") as fh:
@@ -180,6 +192,11 @@ class SweepProgress(Callback):
         eta = eta_seconds(time.time() - float(state["start"]), len(events), ran, total)
         log.info(
             "job %d/%s %s in %s; %d/%s done, ETA %s",
-            event["num"] + 1, total or "?", "finished" if status == "COMPLETED" else status.lower(),
-            format_duration(event["seconds"]), len(events), total or "?", format_duration(eta),
+            event["num"] + 1,
+            total or "?",
+            "finished" if status == "COMPLETED" else status.lower(),
+            format_duration(event["seconds"]),
+            len(events),
+            total or "?",
+            format_duration(eta),
         )
