@@ -52,12 +52,23 @@ def _sweep_group() -> str | None:
     return None
 
 
+_DISTRIBUTIONS = {"torch": "torch", "transformers": "transformers", "pytorch_lightning": "pytorch-lightning",
+                  "scipy": "scipy", "numpy": "numpy"}
+
+
 def versions() -> dict[str, str]:
+    """Versions of xner, Python and the numeric libraries (installed ones, imported or not)."""
+    from importlib import metadata
+
     out = {"meta/xner_version": xner.__version__, "meta/python": platform.python_version()}
-    for mod in ("torch", "transformers", "pytorch_lightning", "scipy", "numpy"):
-        module = sys.modules.get(mod)
-        if module is not None:
-            out[f"meta/{mod}_version"] = getattr(module, "__version__", "?")
+    for mod, dist in _DISTRIBUTIONS.items():
+        version = getattr(sys.modules.get(mod), "__version__", None)
+        if version is None:
+            try:
+                version = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
+        out[f"meta/{mod}_version"] = str(version)
     return out
 
 
@@ -113,7 +124,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         tags.append(f"align_method:{aligner.method}")
     tracker.start(
         output_dir,
-        config={**OmegaConf.to_container(cfg, resolve=True), "choices": choices},
+        config={**OmegaConf.to_container(cfg, resolve=True), "choices": choices,
+                "versions": {k.removeprefix("meta/"): v for k, v in versions().items()}},
         group=_sweep_group(),
         tags=tags,
     )
