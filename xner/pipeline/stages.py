@@ -59,6 +59,7 @@ def align_pairs(
     done = store.load()
     keys = [_pair_key(s, t) for s, t in zip(src_words, tgt_words, strict=True)]
     todo = []
+    empty = 0
     seen = set()
     for i, k in enumerate(keys):
         if k in done or k in seen:
@@ -66,10 +67,16 @@ def align_pairs(
         seen.add(k)
         if not src_words[i] or not tgt_words[i]:
             done[k] = []  # nothing to align; counted by the projection stats as an empty alignment
+            empty += 1
             continue
         todo.append(i)
     if todo:
-        log.info("aligning %d sentence pairs (%d cached)", len(todo), len(keys) - len(todo))
+        log.info(
+            "aligning %d sentence pairs (%d cached or repeated, %d with an empty side)",
+            len(todo),
+            len(keys) - len(todo) - empty,
+            empty,
+        )
         started = time.perf_counter()
         for c in range(0, len(todo), ALIGN_CHUNK):
             chunk = todo[c : c + ALIGN_CHUNK]
