@@ -169,26 +169,29 @@ def _sweep(args: list[str], env: dict[str, str], timeout: int = 240) -> str:
 PROGRESS = "+hydra.callbacks.progress._target_=xner.pipeline.callbacks.SweepProgress"
 
 
-def test_joblib_sweep_reports_progress_and_resumes(env, tmp_path: Path):
+def test_paper_sweep_with_joblib_reports_progress_and_resumes(env, tmp_path: Path):
+    """The paper experiment's own sweep (method axis, directory layout, progress callback) with the
+    fast data_stats task standing in for the model-hub tasks."""
     sweep = tmp_path / "sweep"
     args = [
+        "experiment=paper_masakhaner",
+        "lang=swa",
+        "+experiment/paper_method=model_transfer,ngram_ilp_awesome_bt",
         "task=data_stats",
-        "lang=swa,yor",
         "data.limit=20",
         "logger=none",
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         f"hydra.sweep.dir={sweep}",
-        PROGRESS,
     ]
     out = _sweep(args, env)
-    assert "sweep" in out and "2 jobs" in out
+    assert f"sweep {sweep}: 2 jobs" in out
     assert "job 1/2 started" in out and "job 2/2 started" in out
     assert "2/2 done, ETA 0s" in out
     runs = sorted(p.parent for p in sweep.rglob("metrics.json"))
-    assert [p.name for p in runs] == [
-        "data.limit=20,lang=swa,task=data_stats",
-        "data.limit=20,lang=yor,task=data_stats",
+    assert [str(p.relative_to(sweep)) for p in runs] == [
+        "swa/model_transfer/data.limit=20,task=data_stats",
+        "swa/ngram_ilp_awesome_bt/data.limit=20,task=data_stats",
     ]
     assert json.loads((runs[0] / "metrics.json").read_text())["data/test/sentences"] == 20
     before = {p: (p / "metrics.json").stat().st_mtime_ns for p in runs}
