@@ -78,3 +78,11 @@ def test_missing_config(tmp_path: Path):
     (tmp_path / "r" / "metrics.json").write_text('{"test/recall": 0.5}')
     coll = collect_runs([tmp_path])
     assert "no .hydra/config.yaml" in coll.skipped[0].reason
+
+
+def test_hidden_and_bookkeeping_folders_are_not_searched(tmp_path: Path):
+    make_run(tmp_path, "run", "swa", "model_transfer", metrics=test_metrics(0.5))
+    make_run(tmp_path / ".venv", "lib", "yor", "model_transfer", metrics=test_metrics(0.5))
+    make_run(tmp_path / "run" / "wandb", "offline", "hau", "model_transfer", metrics=test_metrics(0.5))
+    coll = collect_runs([tmp_path])
+    assert [r.lang for r in coll.runs] == ["swa"] and coll.skipped == []

@@ -19,6 +19,14 @@ from xner.pipeline.cache import atomic_write_text
 log = logging.getLogger(__name__)
 
 
+def default_data_dir() -> str | None:
+    """``$XNER_DATA``, else the development collection next to the repository when present."""
+    if os.environ.get("XNER_DATA"):
+        return os.environ["XNER_DATA"]
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    return str(shared) if shared.is_dir() else None
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m xner.dashboard",
@@ -40,8 +48,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--data-dir",
-        default=os.environ.get("XNER_DATA"),
-        help="data directory holding reference_results/ (default: $XNER_DATA)",
+        default=default_data_dir(),
+        help="data directory holding reference_results/ (default: $XNER_DATA, else ../shared/data next to "
+        "the repository)",
     )
     p.add_argument("--no-reference", action="store_true", help="leave out the seed paper's figures")
     return p.parse_args(argv)

@@ -25,7 +25,8 @@ from xner.langs import LANGUAGES
 
 log = logging.getLogger(__name__)
 
-_IGNORED_DIRS = {".hydra", ".submitit", "wandb", "__pycache__", ".git"}
+# Never run directories: Hydra/submitit/W&B bookkeeping, and hidden folders (.venv, .git, .progress).
+_IGNORED_DIRS = {"wandb", "__pycache__", "node_modules", "model", "checkpoints"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Collection:
 
 def _candidate_dirs(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS and not d.startswith("."))
         here = Path(dirpath)
         if "metrics.json" in filenames or (here / ".hydra" / "config.yaml").is_file():
             yield here
