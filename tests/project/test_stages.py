@@ -148,6 +148,32 @@ def test_projection_eval_task(conf_dir, tmp_path, monkeypatch, overrides):
     assert aligner.aligned == 3
 
 
+def test_projection_eval_with_ner_candidates_from_the_tagger_config(conf_dir, tmp_path, monkeypatch):
+    """candidates=ner builds `tagger=tiny` (a random tiny model: predicts noise) and closes it."""
+    (tmp_path / "src.conll").write_text(SRC)
+    (tmp_path / "tgt.conll").write_text(TGT)
+    cfg = compose_cfg(
+        conf_dir,
+        tmp_path,
+        [
+            "task=projection_eval",
+            "data=parallel_conll",
+            f"data.source_file={tmp_path / 'src.conll'}",
+            f"data.target_file={tmp_path / 'tgt.conll'}",
+            "logger=none",
+            "projection=matching",
+            "candidates=ner",
+            "tagger=tiny",
+            "matcher=ilp",
+        ],
+    )
+    monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(SameWordAligner()))
+    metrics = projection_eval.run(RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None))
+    total = metrics["projection/projected_entities"] + metrics["projection/unprojected_entities"]
+    assert total == metrics["projection/src_entities"] == 3.0
+    assert (tmp_path / "run" / "projected.conll").exists()
+
+
 def test_projection_eval_rejects_files_of_different_lengths(conf_dir, tmp_path):
     (tmp_path / "src.conll").write_text(SRC)
     (tmp_path / "tgt.conll").write_text(TGT.rsplit("\n\n", 1)[0] + "\n")
