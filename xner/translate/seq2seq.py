@@ -38,9 +38,18 @@ def resolve_model(name: str) -> str:
     tiny = parse_tiny(name)
     if tiny is not None:
         return str(build_tiny_translator(tiny[0], seed=tiny[1]))
+    from xner.errors import ModelNotFoundError
     from xner.hub import resolve_model as hub_resolve
 
-    return hub_resolve(name)
+    try:
+        return hub_resolve(name)
+    except ModelNotFoundError:
+        raise ModelNotFoundError(
+            f"translation model {name!r} is not available offline: it is neither a local directory nor in "
+            f"the Hugging Face cache, and the hub cannot be reached. Download it where there is network "
+            f"(huggingface-cli download {name}) and set translator.model=<its directory>; offline, use "
+            "human or existing translations instead (translator=parallel or translator=precomputed)"
+        ) from None
 
 
 class Seq2SeqTranslator(Translator):
@@ -151,9 +160,9 @@ class Seq2SeqTranslator(Translator):
         return enc["input_ids"]
 
     def cache_config(self, src: Language, tgt: Language) -> dict:
-        from xner.translate.engines import resolve_dtype
+        from xner.translate.engines import resolve_device, resolve_dtype
 
-        device = "cuda" if self.device.startswith("cuda") else self.device
+        device = resolve_device(self.device)
         return {
             "model": self.model_name(src, tgt),
             "family": self.family,
@@ -162,7 +171,9 @@ class Seq2SeqTranslator(Translator):
             "beam_size": self.beam_size,
             "max_length": self.max_length,
             "backend": self.backend,
-            "dtype": self.dtype if device == "auto" else resolve_dtype(self.dtype, device),
+            # numerics differ by precision and device kind, not by which GPU
+            "dtype": resolve_dtype(self.dtype, device),
+            "device": "cuda" if device.startswith("cuda") else device,
         }
 
     # -- translation ---------------------------------------------------------------------------------
@@ -189,6 +200,12 @@ class Seq2SeqTranslator(Translator):
         tokenizer, engine = self._load(name, cache)
         src_code, tgt_code = self.src_code(s, tokenizer), self.tgt_code(t, tokenizer)
         ids = self._encode(tokenizer, unique, src_code, tgt_code)
+        truncated = sum(1 for i, x in enumerate(ids) if len(x) >= self.max_length and unique[i] not in done)
+        if truncated:
+            log.warning("%d sentence(s) longer than translator.max_length=%d tokens were truncated before "
+                        "translation; raise translator.max_length to translate them whole", truncated,
+                        self.max_length)
+            self.stats["truncated"] = self.stats.get("truncated", 0) + truncated
         prefix = self.prefix_token(tgt_code, tokenizer)
         prefix_id = tokenizer.convert_tokens_to_ids(prefix) if prefix is not None else None
         batches = make_batches([len(x) for x in ids], self.batch_tokens, self.max_batch_size)

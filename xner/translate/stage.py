@@ -108,7 +108,7 @@ def translate_with_markers(
     """Translate sentences with ``[ ]`` around their entities and read the labelled spans back.
 
     Every distinct entity is also translated alone (batched, cached) to label the marked ranges
-    (see `xner.translate.markers.read_marked`)."""
+    (see `xner.translate.markers.read_marked`). Summarise the outcome with `summarize_markers`."""
     _needs_model(translator, what)
     s, t = as_language(src), as_language(tgt)
     marked = [insert_markers(w, sp) for w, sp in zip(sentences, spans, strict=True)]
@@ -123,7 +123,6 @@ def translate_with_markers(
             read_marked(out, ents, [x.label for x in sp], [alone[tuple(e)] for e in ents],
                         min_similarity=min_similarity, fallback=fallback, fallback_similarity=fallback_similarity)
         )
-    summarize_markers(results, what)
     return results
 
 
