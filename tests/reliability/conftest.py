@@ -136,3 +136,18 @@ class Job:
 @pytest.fixture(scope="session")
 def job() -> Job:
     return Job()
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """In-process model work on one intra-op thread (see the zygote's OMP_NUM_THREADS); restored after."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -142,7 +142,7 @@ def _resolve(name: str):
 def _align_long():
     from xner.align.neural import SimAlign
 
-    src, tgt = long_sentence(400), long_sentence(400)
+    src, tgt = long_sentence(160), long_sentence(160)
     aligner = SimAlign(encoder="offline:multilingual-e5-small", method="argmax", progress=False)
     try:
         return aligner.align([src], [tgt])[0]
@@ -213,9 +213,9 @@ CASES: list[Case] = [
     Case("missing_file", lambda t: read_missing(t), "error", "{tmp}/nope.txt: file not found"),
     Case("directory_instead_of_file", lambda t: read_dir(t), "error", "{tmp}/d: is a directory"),
     # --- huge sentences (> 512 subwords) --------------------------------------------------------------------
-    Case("huge_sentence_tagged_in_windows", lambda t: _tagger_tags([long_sentence(700), ["a"]]), "repair",
+    Case("huge_sentence_tagged_in_windows", lambda t: _tagger_tags([long_sentence(300), ["a"]]), "repair",
          "'windows_split': 1",
-         lambda r: len(r[0][0]) == 700 and len(r[0][1]) == 1 and r[1]["windows_split"] == 1),
+         lambda r: len(r[0][0]) == 300 and len(r[0][1]) == 1 and r[1]["windows_split"] == 1),
     Case("word_without_subwords_stays_O", lambda t: _tagger_tags([["a", "\u00a0", "b"]]), "repair",
          "'words_without_subwords': 1", lambda r: r[0][0][1] == "O" and r[1]["words_without_subwords"] == 1),
     Case("huge_sentence_split_for_training", lambda t: _encode_long(t), "repair", "1 split into windows of ≤128",
@@ -247,8 +247,8 @@ CASES: list[Case] = [
     Case("aligner_pair_counts_differ", lambda t: _check_pairs(), "error",
          "cannot align source/target: 2 source sentences but 1 target sentences"),
     Case("huge_sentence_aligned_in_windows", lambda t: _align_long(), "repair", "",
-         lambda links: bool(links) and max(j for _, j in links) >= 300 and all(
-             0 <= i < 400 and 0 <= j < 400 for i, j in links)),
+         lambda links: bool(links) and max(j for _, j in links) >= 120 and all(
+             0 <= i < 160 and 0 <= j < 160 for i, j in links)),
     # --- translations ---------------------------------------------------------------------------------------------
     Case("precomputed_missing_ids", lambda t: translate_precomputed(
         t, "s1\tHallo Welt\ns2\tzwei\n", "tr.tsv", [["a"], ["b"], ["c"]], ids=["s1", "s2", "s3"]), "error",
