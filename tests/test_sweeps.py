@@ -90,7 +90,12 @@ def test_each_paper_method_composes_with_its_label_as_wandb_tag(method: str):
             assert choices["aligner"] in method and choices["projection"] in ("heuristic", "matching")
         from xner.pipeline.config import validate_config
 
-        validate_config(cfg, allow_missing=True)
+        HydraConfig.instance().set_config(cfg)  # as inside a job: ${hydra:...} resolves
+        try:
+            validate_config(cfg, allow_missing=True)
+            assert cfg.logger.name == f"{lang}/{method}"  # the W&B run name
+        finally:
+            HydraConfig.instance().cfg = None  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize(("experiment", "n_langs"), PAPER.items())
