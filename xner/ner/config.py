@@ -23,6 +23,8 @@ class ModelSpec:
         max_length: subwords per training window; longer sentences are split at word boundaries.
         freeze_embeddings: keep the (large, multilingual) word-embedding matrix fixed.
         classifier_dropout: dropout before the classification layer (null: the model's default).
+        num_layers: keep only the first N transformer layers (null: all) — cheaper on CPU.
+        freeze_layers: freeze the embeddings and the first N transformer layers (0: none).
     """
 
     name: str = "FacebookAI/xlm-roberta-large"
@@ -32,6 +34,8 @@ class ModelSpec:
     max_length: int = 256
     freeze_embeddings: bool = False
     classifier_dropout: float | None = None
+    num_layers: int | None = None
+    freeze_layers: int = 0
 
     def __post_init__(self) -> None:
         if self.learning_rate <= 0:
@@ -40,6 +44,10 @@ class ModelSpec:
             raise ConfigError(f"model.warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if self.max_length < 8:
             raise ConfigError(f"model.max_length must be ≥ 8 subwords, got {self.max_length}")
+        if self.freeze_layers < 0 or (self.num_layers is not None and self.freeze_layers >= self.num_layers):
+            raise ConfigError(
+                f"model.freeze_layers={self.freeze_layers} must be ≥ 0 and below model.num_layers={self.num_layers}"
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -16,13 +16,19 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 
+from xner.errors import ConfigError
 from xner.ner.encoding import IGNORE
 
 log = logging.getLogger(__name__)
 
 
-def load_token_classifier(name: str, labels: Sequence[str], classifier_dropout: float | None = None) -> Any:
-    """`AutoModelForTokenClassification` for `labels` on top of `name` (head re-initialised if it differs)."""
+def load_token_classifier(
+    name: str, labels: Sequence[str], classifier_dropout: float | None = None, num_layers: int | None = None
+) -> Any:
+    """`AutoModelForTokenClassification` for `labels` on top of `name` (head re-initialised if it differs).
+
+    `num_layers` keeps only the first N transformer layers (the rest are not loaded).
+    """
     from transformers import AutoConfig, AutoModelForTokenClassification
 
     from xner.ner.models import resolve
@@ -33,7 +39,28 @@ def load_token_classifier(name: str, labels: Sequence[str], classifier_dropout: 
     config = AutoConfig.from_pretrained(path, num_labels=len(labels), id2label=id2label, label2id=label2id)
     if classifier_dropout is not None:
         config.classifier_dropout = classifier_dropout
+    if num_layers is not None:
+        total = getattr(config, "num_hidden_layers", None)
+        if total is None or not 0 < num_layers <= total:
+            raise ConfigError(f"model.num_layers={num_layers}: {name} has {total} layers")
+        config.num_hidden_layers = num_layers
     return AutoModelForTokenClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True)
+
+
+def freeze_bottom(model: Any, embeddings: bool, layers: int) -> None:
+    """Stop gradients into the word embeddings and/or the first `layers` transformer layers."""
+    if embeddings:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    if layers:
+        encoder = getattr(model.base_model, "encoder", None)
+        blocks = getattr(encoder, "layer", None)
+        if blocks is None or layers > len(blocks):
+            raise ConfigError(f"model.freeze_layers={layers}: the model has {len(blocks or [])} freezable layers")
+        for p in model.base_model.embeddings.parameters():
+            p.requires_grad_(False)
+        for block in blocks[:layers]:
+            for p in block.parameters():
+                p.requires_grad_(False)
 
 
 class TokenClassifier(pl.LightningModule):
@@ -48,15 +75,18 @@ class TokenClassifier(pl.LightningModule):
         warmup_ratio: float = 0.1,
         freeze_embeddings: bool = False,
         classifier_dropout: float | None = None,
+        num_layers: int | None = None,
+        freeze_layers: int = 0,
         model: Any = None,
     ):
         super().__init__()
         self.save_hyperparameters(ignore=["model"])
         self.labels = list(labels)
-        self.model = model if model is not None else load_token_classifier(name, labels, classifier_dropout)
+        if model is None:
+            model = load_token_classifier(name, labels, classifier_dropout, num_layers)
+        self.model = model
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps modules' modes
-        if freeze_embeddings:
-            self.model.get_input_embeddings().weight.requires_grad_(False)
+        freeze_bottom(self.model, freeze_embeddings, freeze_layers)
         self._val_gold: list[list[str]] = []
         self._val_pred: list[list[str]] = []
 
@@ -99,6 +129,10 @@ class TokenClassifier(pl.LightningModule):
         if not gold:
             return
         m = ner_metrics(gold, pred, prefix="val", mode="default")
+        log.info(
+            "epoch %d step %d: val/f1 %.4f (precision %.4f, recall %.4f, %d sentences)", self.current_epoch,
+            self.global_step, m["val/f1"], m["val/precision"], m["val/recall"], len(gold),
+        )
         for key in ("val/f1", "val/precision", "val/recall"):
             self.log(key, m[key], prog_bar=key == "val/f1", sync_dist=False, rank_zero_only=False)
 

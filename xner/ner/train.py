@@ -142,6 +142,7 @@ def fine_tune(
         model_spec.name, labels, learning_rate=model_spec.learning_rate,
         weight_decay=model_spec.weight_decay, warmup_ratio=model_spec.warmup_ratio,
         freeze_embeddings=model_spec.freeze_embeddings, classifier_dropout=model_spec.classifier_dropout,
+        num_layers=model_spec.num_layers, freeze_layers=model_spec.freeze_layers,
     )
     has_dev = bool(dm.dev_set)
     trainer, checkpoint, meter = build_trainer(trainer_spec, output_dir, logger, has_dev)

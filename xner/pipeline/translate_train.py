@@ -1,0 +1,159 @@
+"""`task=translate_train` (the design card): build target-language training data by projection and
+fine-tune on it.
+
+Flow: English labelled sentences (`task.source_data`, or the source side of a parallel `data`
+split by `task.parallel_split`) → translate into `lang` (`translator=nllb|...`, or offline
+`translator=parallel|precomputed`) → align (cached per pair) → project (`projection=heuristic|
+matching`, any candidates/matcher) → fine-tune `model` with `trainer` → score on the target test set.
+
+The projected set is cached (keyed by everything that produced it) and written to the run dir as
+``projected_train.conll`` (and ``projected_dev.conll`` with ``task.dev=source``). Sentences whose
+translation is empty are dropped and counted; with ``task.keep=complete`` sentences in which some
+source entity was not projected are dropped too (counted) rather than trained on as "O".
+Metrics: `test/*`, `projection/*` (statistics of the projection), `train/*`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+from xner.data.conll import write_conll
+from xner.data.tags import spans_to_tags
+from xner.data.types import Sentence, SentencePair
+from xner.errors import ConfigError, XnerError
+from xner.ner.experiment import choose_dev, load_task_data, train_and_evaluate
+from xner.pipeline.cache import fingerprint
+from xner.pipeline.context import RunContext
+
+log = logging.getLogger(__name__)
+
+KEEP = ("all", "complete")
+
+
+def _node(cfg: Any, key: str) -> Any:
+    node = cfg.get(key)
+    return None if node is None else OmegaConf.to_container(node, resolve=True)
+
+
+def translate(
+    ctx: RunContext, sentences: Sequence[Sentence], pairs: Sequence[SentencePair] = ()
+) -> list[list[str]]:
+    cfg = ctx.cfg
+    if cfg.get("translator") is None:
+        raise ConfigError("task=translate_train needs translator=<option> (e.g. translator=parallel offline)")
+    translator = instantiate(cfg.translator)
+    if pairs and hasattr(translator, "add_pairs") and not translator.has_pairs:
+        translator.add_pairs(pairs)  # translator=parallel: the run's parallel corpus is the translation
+    try:
+        with translator:
+            out = translator.translate(
+                [list(s.words) for s in sentences], str(cfg.task.get("source_lang", "en")), cfg.lang,
+                cache=ctx.cache, ids=[s.id for s in sentences],
+            )
+    finally:
+        del translator
+    if len(out) != len(sentences):
+        raise RuntimeError(f"translator returned {len(out)} sentences for {len(sentences)}")
+    return [list(w) for w in out]
+
+
+def project_sentences(
+    ctx: RunContext, sentences: Sequence[Sentence], name: str, pairs: Sequence[SentencePair] = ()
+) -> tuple[list[Sentence], dict]:
+    """Translate, align and project `sentences`; returns target sentences with projected tags."""
+    from xner.pipeline.stages import align_pairs, make_inputs, open_projector, project_batch
+
+    cfg = ctx.cfg
+    keep = str(cfg.task.get("keep", "all"))
+    if keep not in KEEP:
+        raise ConfigError(f"task.keep={keep!r}; valid: {', '.join(KEEP)}")
+    translations = translate(ctx, sentences, pairs)
+    aligned, empty = [], 0
+    for src, words in zip(sentences, translations, strict=True):
+        if not words:
+            empty += 1
+            log.warning("%s: empty translation; sentence dropped", src.origin or src.id)
+            continue
+        tgt = Sentence(tuple(words), None, id=f"{src.id}>{cfg.lang.code}", origin=f"translation of {src.origin}")
+        aligned.append(SentencePair(src, tgt))
+    if cfg.get("aligner") is None:
+        raise ConfigError("task=translate_train needs aligner=<option> (e.g. aligner=simalign)")
+    aligner = instantiate(cfg.aligner)
+    try:
+        links = align_pairs(ctx, aligner, [p.source.words for p in aligned], [p.target.words for p in aligned])
+    finally:
+        if hasattr(aligner, "close"):
+            aligner.close()
+        del aligner
+    with open_projector(cfg) as projector:
+        batch = project_batch(projector, make_inputs(aligned, links))
+    projected, incomplete = [], 0
+    for pair, proj in zip(aligned, batch.projections, strict=True):
+        if any(a is None for a in proj.assignment):
+            incomplete += 1
+            if keep == "complete":
+                continue
+        tags = tuple(spans_to_tags(proj.spans, len(pair.target)))
+        projected.append(Sentence(pair.target.words, tags, pair.target.id, pair.target.origin))
+    metrics = batch.stats.as_metrics("projection")
+    metrics.update({
+        f"projection/{name}_sentences": float(len(sentences)),
+        f"projection/{name}_empty_translations": float(empty),
+        f"projection/{name}_incomplete_sentences": float(incomplete),
+        f"projection/{name}_kept_sentences": float(len(projected)),
+        "projection/seconds": batch.seconds,
+    })
+    return projected, metrics
+
+
+def cached_projection(
+    ctx: RunContext, sentences: Sequence[Sentence], name: str, pairs: Sequence[SentencePair] = ()
+) -> tuple[list[Sentence], dict]:
+    cfg = ctx.cfg
+    key_cfg = {
+        "lang": cfg.lang.code, "source_lang": cfg.task.get("source_lang", "en"), "keep": cfg.task.get("keep", "all"),
+        **{g: _node(cfg, g) for g in ("translator", "aligner", "projection", "candidates", "matcher", "tagger")},
+    }
+    if pairs:  # translator=parallel reads the run's parallel corpus
+        key_cfg["data"] = _node(cfg, "data")
+    if not str((key_cfg["candidates"] or {}).get("_target_", "")).endswith(".NerCandidates"):
+        key_cfg.pop("tagger")  # the tagger only matters for candidates=ner
+    return ctx.cache.get_or_compute(
+        "translate_train_projection", key_cfg, fingerprint(sentences),
+        lambda: project_sentences(ctx, sentences, name, pairs),
+    )
+
+
+def run(ctx: RunContext) -> dict[str, float]:
+    cfg, task = ctx.cfg, ctx.cfg.task
+    data = load_task_data(cfg)
+    projected, metrics = cached_projection(ctx, data.source, "train", data.pairs)
+    write_conll(ctx.output_dir / "projected_train.conll", projected)
+    n_entities = sum(len(s.spans) for s in projected)
+    metrics["projection/train_entities"] = float(n_entities)
+    if not projected or n_entities == 0:
+        raise XnerError(
+            f"the projected training set is empty ({len(projected)} sentences, {n_entities} entities) — "
+            "nothing to train on. Check the translations, the alignment and projection statistics "
+            "(projection/*) or use task.keep=all"
+        )
+    policy = str(task.get("dev", "slice"))
+    source_dev: list[Sentence] = []
+    if policy == "source":
+        if not data.source_dev:
+            raise ConfigError("task.dev=source needs task.source_dev_split (an English dev set to project)")
+        source_dev, dev_metrics = cached_projection(ctx, data.source_dev, "dev")
+        write_conll(ctx.output_dir / "projected_dev.conll", source_dev)
+        metrics.update({k: v for k, v in dev_metrics.items() if "/dev_" in k})
+    train, dev = choose_dev(
+        projected, policy, size=float(task.get("dev_size", 0.1)), seed=int(cfg.seed),
+        source_dev=source_dev, gold_dev=data.target_dev,
+    )
+    ctx.tracker.log(metrics)
+    metrics.update(train_and_evaluate(ctx, train, dev, data.test))
+    return metrics
