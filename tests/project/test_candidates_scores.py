@@ -80,6 +80,18 @@ def test_soft_alignment_score_hand_computed():
         alignment_scores([Span(0, 2, "ORG")], c, links, 3, 4, kind="cosine")
 
 
+def test_gap_discount_hand_computed():
+    # "steel aid code" → "Código de Ayudas a la Siderurgia": 3 links, "de", "a", "la" unlinked
+    links = frozenset({(2, 0), (1, 2), (0, 5)})
+    c = Candidates.from_spans([(0, 3), (0, 6), (0, 1)])
+    plain = alignment_scores([Span(0, 3, "MISC")], c, links, 3, 6, kind="soft")
+    assert plain.tolist()[0] == pytest.approx([4 / 6, 6 / 9, 2 / 4])
+    gap = alignment_scores([Span(0, 3, "MISC")], c, links, 3, 6, kind="soft", gap_discount=0.75)
+    # inner unlinked words: [0,3) has "de" (1), [0,6) has "de", "a", "la" (3); edges never discounted
+    assert gap.tolist()[0] == pytest.approx([4 / (6 - 0.75), 6 / (9 - 2.25), 2 / 4])
+    assert gap[0, 1] > gap[0, 0]
+
+
 def test_fuse_scores():
     align = np.array([[1.0, 0.5]])
     fused = fuse_scores({"alignment": align, "ner": np.array([[0.2, 0.8]])}, {"alignment": 1.0, "ner": 0.5})
@@ -96,14 +108,16 @@ def test_alignment_scores_match_brute_force(data):
     starts = data.draw(st.lists(st.integers(0, n_src - 1), min_size=1, max_size=3))
     spans = [Span(s, data.draw(st.integers(s + 1, n_src)), "X") for s in starts]
     cands = ngram_candidates(["w"] * n_tgt, max_len=None)
-    dice = alignment_scores(spans, cands, links, n_src, n_tgt)
+    gamma = data.draw(st.sampled_from([0.0, 0.5, 1.0]))
+    dice = alignment_scores(spans, cands, links, n_src, n_tgt, gap_discount=gamma)
     soft = alignment_scores(spans, cands, links, n_src, n_tgt, kind="soft")
     out_of = {("s", i): [j for a, j in links if a == i] for i in range(n_src)}
     out_of.update({("t", j): [i for i, b in links if b == j] for j in range(n_tgt)})
     for e, sp in enumerate(spans):
         for k, (a, b) in enumerate(cands.spans()):
             n = sum(1 for i, j in links if sp.start <= i < sp.end and a <= j < b)
-            assert dice[e, k] == pytest.approx(2 * n / (len(sp) + b - a))
+            inner_unlinked = sum(1 for j in range(a + 1, b - 1) if not out_of["t", j])
+            assert dice[e, k] == pytest.approx(2 * n / (len(sp) + b - a - gamma * inner_unlinked))
             shares = [
                 sum(a <= j < b for j in out_of["s", i]) / len(out_of["s", i])
                 for i in range(sp.start, sp.end)

@@ -31,7 +31,8 @@ class MatchingProjector:
     """Candidate matching. `candidates` and `matcher` are the objects built from the `candidates`
     and `matcher` config groups; `weights` maps score names to weights (``alignment``, ``ner``, and
     the names of `scorers` given at run time, e.g. ``translation``); `alignment_score` is ``dice``
-    (the seed's) or ``soft`` (see `xner.project.scores.alignment_scores`)."""
+    (the seed's) or ``soft``, `gap_discount` discounts unaligned words inside a candidate (see
+    `xner.project.scores.alignment_scores`)."""
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class MatchingProjector:
         weights: Mapping[str, float] | None = None,
         require_link: bool = True,
         alignment_score: str = "dice",
+        gap_discount: float = 0.0,
         backtranslation: bool = False,
         scorers: Mapping[str, PairScorer] | None = None,
     ):
@@ -54,6 +56,9 @@ class MatchingProjector:
                 f"projection.alignment_score={alignment_score!r} is not valid; choose one of {SCORE_KINDS}"
             )
         self.alignment_score = alignment_score
+        if not 0.0 <= gap_discount <= 1.0:
+            raise ConfigError(f"projection.gap_discount must be in [0, 1], got {gap_discount}")
+        self.gap_discount = float(gap_discount)
         self.backtranslation = backtranslation
         self.scorers: dict[str, PairScorer] = dict(scorers or {})
         if not any(self.weights.values()):
@@ -81,7 +86,9 @@ class MatchingProjector:
         """Match problems (fused scores, ineligible pairs zeroed) and raw alignment scores."""
         problems, aligned = [], []
         for index, (x, c) in enumerate(zip(inputs, cands, strict=True)):
-            align = alignment_scores(x.src_spans, c, x.links, x.src_len, x.tgt_len, self.alignment_score)
+            align = alignment_scores(
+                x.src_spans, c, x.links, x.src_len, x.tgt_len, self.alignment_score, self.gap_discount
+            )
             components = {"alignment": align}
             if c.probs is not None:
                 components["ner"] = c.probs[None, :]

@@ -57,6 +57,7 @@ def alignment_scores(
     src_len: int,
     tgt_len: int,
     kind: str = "dice",
+    gap_discount: float = 0.0,
 ) -> np.ndarray:
     """(entities × candidates) alignment scores.
 
@@ -64,6 +65,10 @@ def alignment_scores(
     ``soft``: (Σ_{i∈s} share of i's links that land in t + Σ_{j∈t} share of j's links that come
     from s) / (|s|+|t|) — a Dice over words in [0, 1] where a word linked both inside and outside
     counts only partly, so function words linked to the context pull a candidate's score down.
+
+    `gap_discount` γ: a target word with no link at all that lies strictly inside a candidate
+    (not its first or last word) counts 1 − γ toward |t| — unaligned function words inside a name
+    ("Código de Ayudas a la Siderurgia") are neutral evidence, not evidence against the span.
     """
     if kind not in SCORE_KINDS:
         raise ValueError(f"unknown alignment score {kind!r}; valid: {SCORE_KINDS}")
@@ -75,6 +80,13 @@ def alignment_scores(
     )
     ent_len = np.fromiter((len(s) for s in src_spans), np.float64, len(src_spans))
     cand_len = (candidates.ends - candidates.starts).astype(np.float64)
+    if gap_discount:
+        unlinked = np.ones(tgt_len, dtype=bool)
+        unlinked[[j for _, j in links]] = False
+        prefix = np.concatenate(([0], np.cumsum(unlinked)))
+        inner_lo = np.minimum(candidates.starts + 1, candidates.ends)
+        inner_hi = np.maximum(candidates.ends - 1, inner_lo)
+        cand_len = cand_len - gap_discount * (prefix[inner_hi] - prefix[inner_lo])
     return numerator / (ent_len[:, None] + cand_len[None, :])
 
 
