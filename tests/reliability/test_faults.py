@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from xner.pipeline.cache import _MAGIC
 
 
@@ -68,6 +70,7 @@ def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job,
         ("translation", "append:translate:2"),  # after 2 of 6 translated batches, the 2nd torn mid-record
         ("alignment", "append:align:1"),  # after the first 3 aligned pairs, the 3rd torn
         ("projection", "fsync:translate_train_projection:1"),  # while writing the projected set to the cache
+        ("output", "fsync:projected_train.conll:1"),  # while writing the projected training file
         ("training", "train_step:3"),  # in the 2nd epoch
     ]
     logs = {}
@@ -84,6 +87,9 @@ def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job,
         if stage == "projection":
             assert audit.temporaries, "the cache entry being written when killed"  # never renamed into place
             assert not list((cache / "translate_train_projection").glob("*.pkl"))
+        if stage == "output":  # the run directory never holds a half-written file
+            assert not (run / "projected_train.conll").exists()
+            assert list(run.glob(".projected_train.conll.*.tmp"))
         logs[stage] = result.log
     final = zygote.run(args, tmp_path / "final.log", None, SMALL_CHUNKS)
     assert final.code == 0, final.log[-3000:]
@@ -94,7 +100,9 @@ def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job,
     total = int(re.search(r"translated (\d+) sentences", (reference_run.parent / "job.log").read_text()).group(1))
     assert 0 < done < total
     assert re.search(r"aligning \d+ sentence pairs \([1-9]\d* cached", logs["projection"])
-    assert "reusing cached output" in final.log and "aligning" not in final.log
+    assert "reusing cached output" not in logs["output"]  # the torn projection entry was never used ...
+    assert "reusing cached output" in logs["training"]  # ... the one written after it was
+    assert "aligning" not in final.log and "translated" not in final.log
 
     # and everything matches the uninterrupted run, byte for byte
     for name in job.outputs:
@@ -121,3 +129,22 @@ def test_permission_denied_on_a_cache_entry_leaves_no_partial_entry(zygote, job,
     stage = tmp_path / "cache" / "translate_train_projection"
     assert not stage.exists() or not any(stage.iterdir())  # the temporary file was removed
     assert audit_cache(tmp_path / "cache").bad == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["aligner.method=maxmax"], "aligner.method='maxmax' is not valid; choose one of argmax, itermax, match"),
+        (["matcher=ilp", "matcher.constraint=lt"], "matcher.constraint='lt' is not valid"),
+    ],
+)
+def test_entry_point_reports_user_errors_in_one_line(zygote, tmp_path, overrides, message):
+    """Errors raised in constructors reach the user through Hydra's instantiate: still exit 2, one line."""
+    args = ["task=projection_eval", "data=europarl_ner", "lang=de", "data.limit=2", "aligner=simalign",
+            "aligner.encoder=offline:multilingual-e5-small", "logger=none", f"paths.cache_dir={tmp_path / 'c'}",
+            f"hydra.run.dir={tmp_path / 'run'}", *overrides]
+    result = zygote.run(args, tmp_path / "job.log")
+    assert result.code == 2, result.log[-3000:]
+    errors = [line for line in result.log.splitlines() if "[ERROR]" in line or line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], result.log[-3000:]
+    assert "Traceback" not in result.log and "InstantiationException" not in result.log
