@@ -140,6 +140,13 @@ def ct2_model_dir(model_dir: str | Path, cache_root: Path | None, quantization: 
     return target
 
 
+def _threads() -> int:
+    """CPU threads for CTranslate2: the same as torch's (OMP_NUM_THREADS / torch.set_num_threads)."""
+    import torch
+
+    return max(1, torch.get_num_threads())
+
+
 class CTranslate2Engine:
     """CTranslate2 translator over the converted model; same ids in, same ids out."""
 
@@ -153,7 +160,7 @@ class CTranslate2Engine:
         path = ct2_model_dir(model_dir, cache_root, None)
         self.model = ctranslate2.Translator(
             str(path), device=ct2_device, device_index=int(index or 0), compute_type=compute,
-            inter_threads=1, intra_threads=max(1, min(os.cpu_count() or 1, 8)),
+            inter_threads=1, intra_threads=_threads(),
         )
         self.tok = tokenizer
         self.beam_size = beam_size

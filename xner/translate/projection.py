@@ -151,3 +151,61 @@ def backtranslation_inputs(
         for k, (r, t, lk) in enumerate(zip(results, targets, links, strict=True))
     ]
     return inputs, metrics
+
+
+# -- config-level entry points for tasks (translate_train) ------------------------------------------
+def marker_train_set(
+    ctx: Any, sentences: Sequence[Sentence], src: LangLike, tgt: LangLike
+) -> tuple[list[Sentence], dict[str, float]]:
+    """``projection=marker`` in translate-train (EasyProject): each labelled source sentence is
+    translated with markers; the translation (markers removed) with the labels read back is the
+    training sentence. Sentences translated to nothing are dropped and counted."""
+    from xner.data.tags import spans_to_tags
+    from xner.pipeline.stages import open_projector
+    from xner.translate.stage import open_translator
+
+    with open_translator(ctx.cfg) as translator, open_projector(ctx.cfg) as projector:
+        if not isinstance(projector, MarkerProjector):
+            raise ConfigError("marker_train_set needs projection=marker")
+        results, projections = projector.project_with(
+            translator, [s.words for s in sentences], [s.spans for s in sentences], src, tgt, cache=ctx.cache
+        )
+        metrics = dict(projector.metrics)
+    code = as_code(tgt)
+    out, empty = [], 0
+    for s, r, p in zip(sentences, results, projections, strict=True):
+        if not r.words:
+            empty += 1
+            continue
+        out.append(Sentence(tuple(r.words), tuple(spans_to_tags(p.spans, len(r.words))), f"{s.id}>{code}",
+                            f"marked translation of {s.origin or s.id}"))
+    metrics["markers/empty_translations"] = float(empty)
+    return out, metrics
+
+
+def refined_inputs(
+    ctx: Any, pairs: Sequence[Any], src: LangLike, tgt: LangLike, src_spans: Sequence[Sequence[Span]] | None = None
+) -> tuple[list[ProjectionInput], dict[str, float]]:
+    """The back-translation refinement for `pairs` (source sentence with entities, target
+    translation), with the run's translator and aligner: pass the result to
+    ``project_batch(projector, inputs, refined=...)``. `src_spans` default to the source gold tags."""
+    from hydra.utils import instantiate
+
+    from xner.translate.stage import open_translator
+
+    spans = [list(x) for x in src_spans] if src_spans is not None else [p.source.spans for p in pairs]
+    aligner = instantiate(ctx.cfg.aligner)
+    try:
+        with open_translator(ctx.cfg) as translator:
+            return backtranslation_inputs(
+                ctx, translator, aligner, [p.source.words for p in pairs], spans, [p.target for p in pairs], src, tgt
+            )
+    finally:
+        if hasattr(aligner, "close"):
+            aligner.close()
+
+
+def as_code(lang: LangLike) -> str:
+    from xner.translate.codes import as_language
+
+    return as_language(lang).code

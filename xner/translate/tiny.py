@@ -21,7 +21,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TINY_FAMILIES = ("nllb", "m2m100", "marian")
-_VERSION = 1
+_VERSION = 2
 _CORPUS = """\
 The European Parliament met in Strasbourg on Monday.
 Mr Schulz said the Commission must act now, before the summer.
@@ -84,7 +84,7 @@ def _build(family: str, out: Path, seed: int, d_model: int, layers: int) -> None
     common = dict(
         d_model=d_model, encoder_layers=layers, decoder_layers=layers, encoder_attention_heads=4,
         decoder_attention_heads=4, encoder_ffn_dim=2 * d_model, decoder_ffn_dim=2 * d_model,
-        max_position_embeddings=256, init_std=1.0, dropout=0.0, attention_dropout=0.0,
+        max_position_embeddings=256, init_std=8.0 / d_model**0.5, dropout=0.0, attention_dropout=0.0,
     )
     if family in ("nllb", "m2m100"):
         from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer, NllbTokenizer

@@ -1,0 +1,84 @@
+"""Config-level marker projection and back-translation refinement (for translate_train)."""
+
+from __future__ import annotations
+
+from hydra import compose, initialize_config_dir
+
+from xner.data.tags import check_tags
+from xner.data.types import Sentence, SentencePair, Span
+from xner.pipeline.cache import ArtifactCache
+from xner.pipeline.context import RunContext
+from xner.pipeline.stages import make_inputs, open_projector, project_batch
+from xner.translate.markers import MarkedResult
+from xner.translate.projection import locate_spans, marker_train_set, refined_inputs
+
+TINY = ["translator.model=tiny-nllb:0", "translator.max_length=16", "translator.beam_size=1",
+        "translator.progress=false", "translator.device=cpu"]
+BASE = ["~aligner", "+aligner._target_=tests.translate.helpers.DiagonalAligner", "logger=none"]
+
+SOURCE = [
+    Sentence(("Barack", "Obama", "visited", "Paris", "."), ("B-PER", "I-PER", "O", "B-LOC", "O"), "s1"),
+    Sentence(("The", "Commission", "met", "."), ("O", "B-ORG", "O", "O"), "s2"),
+    Sentence(("Nothing", "here", "."), ("O", "O", "O"), "s3"),
+]
+
+
+def ctx_for(conf_dir, tmp_path, overrides):
+    translator = [] if any(o.startswith("~translator") for o in overrides) else TINY
+    with initialize_config_dir(str(conf_dir), version_base="1.3"):
+        cfg = compose("config", overrides=[f"paths.output_dir={tmp_path}", *BASE, *translator, *overrides])
+    return RunContext(cfg, tmp_path, ArtifactCache(tmp_path / "cache"), None)
+
+
+def test_marker_train_set_builds_labelled_translations(conf_dir, tmp_path):
+    ctx = ctx_for(conf_dir, tmp_path, ["lang=de", "projection=marker"])
+    out, metrics = marker_train_set(ctx, SOURCE, "en", "de")
+    assert metrics["markers/entities"] == 3
+    assert len(out) + metrics["markers/empty_translations"] == 3
+    for s in out:
+        check_tags(s.tags, s.id)
+        assert "[" not in s.words and "]" not in s.words
+    assert metrics["markers/read_back"] == sum(len(s.spans) for s in out)
+
+
+def test_refined_inputs_project_with_heuristic_and_matching(conf_dir, tmp_path):
+    pairs = [SentencePair(s, Sentence(("Barack", "Obama", "besuchte", "Paris", "."), None, f"t{k}"))
+             for k, s in enumerate(SOURCE)]
+    for projection in ("heuristic", "matching"):
+        ctx = ctx_for(conf_dir, tmp_path, ["lang=de", f"projection={projection}",
+                                           "projection.backtranslation=true"])
+        refined, metrics = refined_inputs(ctx, pairs, "en", "de")
+        assert len(refined) == 3 and metrics["backtranslation/entities"] == 3
+        assert all(r.tgt_words == p.target.words for r, p in zip(refined, pairs, strict=True))
+        with open_projector(ctx.cfg) as projector:
+            batch = project_batch(projector, make_inputs(pairs, [frozenset()] * 3), refined=refined)
+        assert batch.stats.src_entities == metrics["backtranslation/read_back"]
+
+
+def test_locate_spans_places_back_translated_entities_on_original_words():
+    marked = MarkedResult(["Präsident", "Obama", "besuchte", "Paris"], [],
+                          [Span(1, 2, "PER"), Span(3, 4, "LOC"), None])
+    got = locate_spans(marked, ["Gestern", "besuchte", "Obama", "die", "Stadt", "Paris", "."])
+    assert got.assignment == [Span(2, 3, "PER"), Span(5, 6, "LOC"), None]
+    miss = locate_spans(marked, ["Nichts", "davon"])
+    assert miss.spans == [] and miss.unprojected == {"not_found_in_target": 2}
+
+
+COPY = ["~translator", "+translator._target_=tests.translate.helpers.CopyTranslator"]
+
+
+def test_marker_paths_are_exact_with_a_translation_that_keeps_markers(conf_dir, tmp_path):
+    ctx = ctx_for(conf_dir, tmp_path, ["lang=de", "projection=marker", *COPY])
+    out, metrics = marker_train_set(ctx, SOURCE, "en", "de")
+    assert [(s.words, s.tags) for s in out] == [(s.words, s.tags) for s in SOURCE]
+    assert metrics["markers/read_back"] == 3 and metrics["markers/fuzzy_recovered"] == 0
+
+    pairs = [SentencePair(s, Sentence(s.words, None, f"t{k}")) for k, s in enumerate(SOURCE)]
+    for projection in ("heuristic", "matching"):
+        ctx = ctx_for(conf_dir, tmp_path / projection, ["lang=de", f"projection={projection}",
+                                                        "projection.backtranslation=true", *COPY])
+        refined, metrics = refined_inputs(ctx, pairs, "en", "de")
+        assert [list(r.src_spans) for r in refined] == [s.spans for s in SOURCE]
+        with open_projector(ctx.cfg) as projector:
+            batch = project_batch(projector, make_inputs(pairs, [frozenset()] * 3), refined=refined)
+        assert batch.spans == [s.spans for s in SOURCE]
