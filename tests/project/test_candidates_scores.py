@@ -26,6 +26,14 @@ def test_ngrams_exclude_exclamation_and_question_marks():
     assert len(ngram_candidates(["Wer", "?"], max_len=4, exclude_chars="")) == 3
 
 
+def test_ngrams_exclude_edge_punctuation():
+    words = ["(", "COM", ")", "PPE", "."]
+    kept = ngram_candidates(words, max_len=5, exclude_edge_punctuation=True).spans()
+    # brackets may open/close a span; "." and a leading ")" may not
+    assert kept == [(0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (3, 4)]
+    assert len(NgramCandidates(5).extract([words])[0]) == 15
+
+
 def test_ngrams_empty_and_bad_config():
     assert len(ngram_candidates([], max_len=10)) == 0
     with pytest.raises(ConfigError, match=r"candidates\.max_len"):

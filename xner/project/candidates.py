@@ -2,8 +2,9 @@
 
 `candidates=ngram`: every contiguous span of at most `max_len` words (default 10, the thesis'
 limit; the seed is unbounded), except spans containing a word with one of `exclude_chars`
-("!" and "?", as in the seed). `candidates=ner`: the spans a token-classification tagger predicts
-on the target sentence, labels dropped, optionally with their span probabilities.
+("!" and "?", as in the seed) and, optionally, spans with punctuation at an edge.
+`candidates=ner`: the spans a token-classification tagger predicts on the target sentence, labels
+dropped, optionally with their span probabilities.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from xner.data.types import Span
 from xner.errors import ConfigError
+from xner.project.heuristic import is_punctuation
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,20 @@ class Candidates:
         return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
 
 
-def ngram_candidates(words: Sequence[str], max_len: int | None = 10, exclude_chars: str = "!?") -> Candidates:
+OPENING = frozenset("([{«“‘")
+CLOSING = frozenset(")]}»”’")
+
+
+def ngram_candidates(
+    words: Sequence[str],
+    max_len: int | None = 10,
+    exclude_chars: str = "!?",
+    exclude_edge_punctuation: bool = False,
+) -> Candidates:
     """All contiguous spans of ≤ `max_len` words (None: unbounded), ordered by start then length,
-    without spans that contain a word with any character of `exclude_chars`."""
+    without spans that contain a word with any character of `exclude_chars`; with
+    `exclude_edge_punctuation`, also without spans that start with a punctuation word other than an
+    opening bracket or end with one other than a closing bracket ("PPE ." or ", Kommission")."""
     n = len(words)
     limit = n if max_len is None else min(max_len, n)
     if n == 0 or limit == 0:
@@ -57,20 +70,29 @@ def ngram_candidates(words: Sequence[str], max_len: int | None = 10, exclude_cha
         if bad.any():
             prefix = np.concatenate(([0], np.cumsum(bad)))
             keep &= prefix[np.minimum(ends, n)] == prefix[starts]
+    if exclude_edge_punctuation:
+        punct = np.fromiter((is_punctuation(w) for w in words), bool, n)
+        opening = np.fromiter((w in OPENING for w in words), bool, n)
+        closing = np.fromiter((w in CLOSING for w in words), bool, n)
+        first, last = starts, np.minimum(ends, n) - 1
+        keep &= (~punct[first] | opening[first]) & (~punct[last] | closing[last])
     return Candidates(starts[keep], ends[keep])
 
 
 class NgramCandidates:
     """`candidates=ngram`: see `ngram_candidates`."""
 
-    def __init__(self, max_len: int | None = 10, exclude_chars: str = "!?"):
+    def __init__(self, max_len: int | None = 10, exclude_chars: str = "!?", exclude_edge_punctuation: bool = False):
         if max_len is not None and max_len < 1:
             raise ConfigError(f"candidates.max_len must be a positive number of words or null, got {max_len}")
         self.max_len = max_len
         self.exclude_chars = exclude_chars
+        self.exclude_edge_punctuation = exclude_edge_punctuation
 
     def extract(self, words_list: Sequence[Sequence[str]]) -> list[Candidates]:
-        return [ngram_candidates(w, self.max_len, self.exclude_chars) for w in words_list]
+        return [
+            ngram_candidates(w, self.max_len, self.exclude_chars, self.exclude_edge_punctuation) for w in words_list
+        ]
 
 
 class SpanTagger(Protocol):
