@@ -171,6 +171,31 @@ def _sweep(args: list[str], env: dict[str, str], timeout: int = 240) -> str:
     return out
 
 
+def _wandb_run_record(path: Path):
+    """The run record (group, tags, name) of an offline W&B run file: LevelDB-style log blocks of
+    protobuf `Record`s after a 7-byte header."""
+    import struct
+
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    data, pos, pending = path.read_bytes(), 7, b""
+    while pos + 7 <= len(data):
+        if 32768 - pos % 32768 < 7:  # block trailer
+            pos += 32768 - pos % 32768
+            continue
+        _, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        chunk, pos = data[pos + 7 : pos + 7 + length], pos + 7 + length
+        if kind == 0:
+            break
+        pending = chunk if kind in (1, 2) else pending + chunk
+        if kind in (1, 4):
+            record = pb.Record()
+            record.ParseFromString(pending)
+            if record.WhichOneof("record_type") == "run":
+                return record.run
+    raise AssertionError(f"no run record in {path}")
+
+
 PROGRESS = "+hydra.callbacks.progress._target_=xner.pipeline.callbacks.SweepProgress"
 
 
@@ -184,7 +209,7 @@ def test_paper_sweep_with_joblib_reports_progress_and_resumes(env, tmp_path: Pat
         "+experiment/paper_method=model_transfer,ngram_ilp_awesome_bt",
         "task=data_stats",
         "data.limit=20",
-        "logger=none",
+        "logger=wandb",
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         f"hydra.sweep.dir={sweep}",
@@ -199,6 +224,10 @@ def test_paper_sweep_with_joblib_reports_progress_and_resumes(env, tmp_path: Pat
         "swa/ngram_ilp_awesome_bt/data.limit=20,task=data_stats",
     ]
     assert json.loads((runs[0] / "metrics.json").read_text())["data/test/sentences"] == 20
+    # W&B (offline): the sweep's runs share a group and carry language/method/aligner/matcher tags
+    run = _wandb_run_record(next(runs[1].glob("wandb/offline-run-*/run-*.wandb")))
+    assert run.run_group == "sweep" and run.display_name == "swa/ngram_ilp_awesome_bt"
+    assert {"method:ngram-ilp/awesome+bt", "lang:swa", "aligner:awesome", "matcher:ilp"} <= set(run.tags)
     before = {p: (p / "metrics.json").stat().st_mtime_ns for p in runs}
     args = [a for a in args if "launcher" not in a]  # the same sweep again (in-process launcher): resumes
     out = _sweep(args, env)
