@@ -118,6 +118,21 @@ def test_checkpoint_reloads_to_identical_predictions(fitted):
         np.testing.assert_array_equal(x, y)
 
 
+def test_slim_checkpoint_of_a_partly_frozen_model_reloads_identically(tmp_path):
+    spec = TrainerSpec(max_epochs=1, batch_size=8, enable_progress_bar=False)
+    model = ModelSpec(name="tiny:0", learning_rate=5e-3, max_length=32, freeze_embeddings=True, freeze_layers=1)
+    r = fine_tune(model, spec, LABELS, toy(16, 1), toy(8, 2), output_dir=tmp_path, seed=2)
+    state = torch.load(r.best_checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+    assert not any("embeddings" in k or "layer.0." in k for k in state)  # frozen weights left out
+    assert any("layer.1." in k for k in state)
+    reloaded = TokenClassifier.load_from_checkpoint(r.best_checkpoint, map_location="cpu")
+    words = [s.words for s in toy(5, 3)]
+    a = SourceTagger.from_model(r.model, r.tokenizer).predict_proba(words)
+    b = SourceTagger.from_model(reloaded.model.eval(), r.tokenizer).predict_proba(words)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
 def test_saved_model_is_a_tagger(fitted, tmp_path):
     from xner.ner.train import save_model
 

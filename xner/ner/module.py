@@ -87,8 +87,26 @@ class TokenClassifier(pl.LightningModule):
         self.model = model
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps modules' modes
         freeze_bottom(self.model, freeze_embeddings, freeze_layers)
+        # Frozen weights are not written to checkpoints (they equal the base model's, reloaded from
+        # `name`), so a checkpoint of the offline encoder is ~20 MB instead of ~450 MB.
+        self.strict_loading = not (freeze_embeddings or freeze_layers)
         self._val_gold: list[list[str]] = []
         self._val_pred: list[list[str]] = []
+
+    def frozen_keys(self) -> set[str]:
+        return {f"model.{n}" for n, p in self.model.named_parameters() if not p.requires_grad}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        frozen = self.frozen_keys()
+        if frozen:
+            checkpoint["state_dict"] = {k: v for k, v in checkpoint["state_dict"].items() if k not in frozen}
+
+    def load_trained_state(self, state: dict[str, Any]) -> None:
+        """Load a (possibly slim) checkpoint state dict; only frozen weights may be missing."""
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        bad = (set(missing) - self.frozen_keys()) | set(unexpected)
+        if bad:
+            raise RuntimeError(f"checkpoint does not match the model: {sorted(bad)[:5]}")
 
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)

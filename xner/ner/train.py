@@ -167,7 +167,7 @@ def fine_tune(
     }
     if best:
         state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
-        module.load_state_dict(state)
+        module.load_trained_state(state)
         metrics["train/best_val_f1"] = float(checkpoint.best_model_score)
         log.info("best checkpoint %s (val/f1 %.4f)", best, metrics["train/best_val_f1"])
     model = module.model.to("cpu").eval()
