@@ -176,23 +176,27 @@ def _avg_cells(t: Table, m: Method, groups: list[str], reference: bool) -> list[
 
 
 def _heatmap(t: Table) -> str:
-    cw, ch, left, top = 38, 18, 220, 40
-    w, h = left + cw * len(t.columns) + 10, top + ch * len(t.methods) + 10
+    cw, ch = 38, 18
+    left = 20 + 6 * max((len(m.label) for m in t.methods), default=10)
+    label = 6 * max((len(c) for c in t.columns), default=2)  # room for the rotated language labels
+    top = 12 + label * 0.87
+    w, h = left + cw * len(t.columns) + label // 2 + 10, top + ch * len(t.methods) + 10
+    vals = list(t.values.values())
+    lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
+    span = hi - lo if hi > lo else 1.0
     parts = [
         f'<svg class="heatmap" data-measure="{t.measure}" xmlns="http://www.w3.org/2000/svg" '
         f'width="{w}" height="{h}" font-size="10" font-family="sans-serif">'
     ]
     for j, c in enumerate(t.columns):
-        x = left + j * cw + cw / 2
-        parts.append(
-            f'<text x="{x}" y="{top - 6}" text-anchor="middle" transform="rotate(-35 {x} {top - 6})">{escape(c)}</text>'
-        )
+        x, y = left + j * cw + cw / 2 + 3, top - 4
+        parts.append(f'<text x="{x}" y="{y}" transform="rotate(-60 {x} {y})">{escape(c)}</text>')
     for i, m in enumerate(t.methods):
         y = top + i * ch
         parts.append(f'<text x="{left - 6}" y="{y + ch - 5}" text-anchor="end">{escape(m.label)}</text>')
         for j, c in enumerate(t.columns):
             v = t.value(m, c)
-            fill = "#f0f0f0" if v is None else f"hsl({max(0.0, min(1.0, v)) * 120:.0f},65%,70%)"
+            fill = "#f0f0f0" if v is None else f"hsl({(v - lo) / span * 120:.0f},65%,70%)"
             parts.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 1}" height="{ch - 1}" fill="{fill}">'
                 f"<title>{escape(m.label)} · {escape(c)}: {_pct(v)}</title></rect>"
@@ -202,14 +206,16 @@ def _heatmap(t: Table) -> str:
                     f'<text x="{left + j * cw + cw / 2}" y="{y + ch - 5}" text-anchor="middle">{_pct(v)}</text>'
                 )
     parts.append("</svg>")
-    return f'<div class="scroll">{"".join(parts)}</div>'
+    note = f'<p class="note">Colour from red (lowest, {_pct(lo)}) to green (highest, {_pct(hi)}) in this table.</p>'
+    return f'{note}<div class="scroll">{"".join(parts)}</div>'
 
 
 def _bars(t: Table, colours: dict[Method, str]) -> str:
     n = max(1, len(t.methods))
     bw = max(3.0, min(14.0, 110.0 / n))
-    gw, left, top, height = n * bw + 12, 36, 10, 200
-    w, h = left + gw * len(t.columns) + 10, top + height + 40
+    label = 6 * max((len(c) for c in t.columns), default=2)  # room for the rotated language labels
+    gw, left, top, height = max(n * bw + 12, 26.0), 36, 10, 200
+    w, h = left + gw * len(t.columns) + 10, top + height + 16 + label * 0.75
     parts = [
         f'<svg class="bars" data-measure="{t.measure}" xmlns="http://www.w3.org/2000/svg" '
         f'width="{w:.0f}" height="{h}" font-size="10" font-family="sans-serif">'
@@ -233,7 +239,10 @@ def _bars(t: Table, colours: dict[Method, str]) -> str:
                 f'height="{bh:.1f}" fill="{colours[m]}"><title>{escape(m.label)} · {escape(c)}: '
                 f"{_pct(v)}</title></rect>"
             )
-        parts.append(f'<text x="{x0 + n * bw / 2:.1f}" y="{top + height + 14}" text-anchor="middle">{escape(c)}</text>')
+        x, y = x0 + n * bw / 2, top + height + 12
+        parts.append(
+            f'<text x="{x:.1f}" y="{y}" text-anchor="end" transform="rotate(-45 {x:.1f} {y})">{escape(c)}</text>'
+        )
     parts.append("</svg>")
     legend = "".join(f'<span><i style="background:{colours[m]}"></i>{escape(m.label)}</span>' for m in t.methods)
     return f'<div class="legend">{legend}</div><div class="scroll">{"".join(parts)}</div>'

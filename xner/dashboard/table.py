@@ -87,11 +87,20 @@ class Table:
         return _mean(vals), len(vals)
 
 
+def column_group(column: str) -> str:
+    """MasakhaNER or XTREME for a language on its default dataset; the dataset's name for a column
+    such as ``de/europarl_ner``; else "other"."""
+    if "/" in column:
+        return column.split("/", 1)[1]
+    return group_of(column)
+
+
 def _column_order(columns: set[str]) -> tuple[list[str], dict[str, list[str]]]:
     groups: dict[str, list[str]] = {}
     for col in sorted(columns):
-        groups.setdefault(group_of(col.split("/")[0]), []).append(col)
-    ordered = {g: groups[g] for g in GROUPS if g in groups}
+        groups.setdefault(column_group(col), []).append(col)
+    order = [*GROUPS, *sorted(g for g in groups if g not in GROUPS)]
+    ordered = {g: groups[g] for g in order if g in groups}
     return [c for cols in ordered.values() for c in cols], ordered
 
 
