@@ -106,3 +106,11 @@ def test_real_seed_figures_become_reference_cells(data_dir: Path, sweep: Path):
     assert t.reference[(HEUR, "swa")] == pytest.approx(0.748928, abs=1e-6)
     assert t.reference[(NGRAM, "swa")] == pytest.approx(0.766613, abs=1e-6)
     assert t.reference[(MT, "sw")] == pytest.approx(0.40201, abs=1e-6)
+
+
+def test_columns_on_other_datasets_form_their_own_group():
+    runs = [_run(MT, "swa", 0.5), _run(MT, "sw", 0.6), _run(MT, "de", 0.7)]
+    runs.append(Run(Path("/x/ep"), "de", MT, {"test/recall": 0.9}, dataset="europarl_ner"))
+    t = build_table(runs, "recall")
+    assert t.groups == {"MasakhaNER": ["swa"], "XTREME": ["de", "sw"], "europarl_ner": ["de/europarl_ner"]}
+    assert t.average(MT, "XTREME") == (pytest.approx(0.65), 2)
