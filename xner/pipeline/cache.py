@@ -184,6 +184,7 @@ class AppendLog:
             good_bytes += len(raw) + 1
         if bad:
             log.warning("%s: dropped %d truncated/corrupt record(s); they will be recomputed", self.path, bad)
+        if bad or lines[-1]:  # a kill can also cut just the final newline of a whole record
             # Rewrite without the bad records so appends start on a clean line.
             atomic_write_text(
                 self.path, "".join(self._line(k, v) for k, v in done.items())
