@@ -24,7 +24,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 # Any printable or odd Unicode character except the separators a CoNLL line is built from.
 token_chars = st.characters(
-    blacklist_categories=("Cs",), blacklist_characters="\t\n\r \x00"
+    blacklist_categories=("Cs",), blacklist_characters="\t\n\r \x00\ufeff"
 ) | st.sampled_from(["\u00a0", "\u2028", "\u200b", "\u3000", "#", "é"])
 tokens = st.text(token_chars, min_size=1, max_size=6).filter(lambda t: t.strip() == t and t.strip())
 types = st.sampled_from(["PER", "ORG", "LOC", "MISC"])
