@@ -12,6 +12,7 @@ uninterrupted run and yields byte-identical translations.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from xner.translate.codes import UnsupportedLanguageError, m2m100_code, marian_c
 from xner.translate.words import SPLITTERS, detokenize, split_words
 
 log = logging.getLogger(__name__)
+_FLORES = re.compile(r"[a-z]{3}_[A-Z][a-z]{3}")
 BACKENDS = ("transformers", "ctranslate2")
 
 
@@ -92,6 +94,7 @@ class Seq2SeqTranslator(Translator):
         self.splitter = splitter
         self.progress = progress
         self._loaded: dict = {}  # model name → (tokenizer, engine)
+        self._codes: dict[int, frozenset[str]] = {}  # tokenizer → its language codes
         self.stats = {"translated": 0, "cached": 0, "empty": 0, "empty_output": 0, "seconds": 0.0}
 
     # -- language conventions (per family) ------------------------------------------------------
@@ -294,9 +297,13 @@ class NLLBTranslator(Seq2SeqTranslator):
     family = "nllb"
 
     def _vocab(self, tokenizer) -> frozenset[str] | None:
+        """The FLORES-200 language tokens the tokenizer knows (whether or not it lists them as special)."""
         if tokenizer is None:
             return None
-        return frozenset(t for t in tokenizer.additional_special_tokens if "_" in t)
+        key = id(tokenizer)
+        if key not in self._codes:
+            self._codes[key] = frozenset(t for t in tokenizer.get_vocab() if _FLORES.fullmatch(t))
+        return self._codes[key]
 
     def src_code(self, lang: Language, tokenizer=None) -> str:
         return nllb_code(lang, self.model, self._vocab(tokenizer))
@@ -334,10 +341,15 @@ class MarianTranslator(Seq2SeqTranslator):
     def tgt_code(self, lang: Language, tokenizer=None) -> str | None:
         if tokenizer is None:
             return marian_code(lang)
+        key = id(tokenizer)
+        if key not in self._codes:
+            vocab = tokenizer.get_vocab()
+            self._codes[key] = frozenset(t[2:-2] for t in vocab if t.startswith(">>") and t.endswith("<<"))
+        targets = self._codes[key]
         for code in (lang.iso1, lang.iso3, lang.code, lang.nllb):
-            if code and f">>{code}<<" in tokenizer.get_vocab():
+            if code and code in targets:
                 return code
-        if any(t.startswith(">>") for t in tokenizer.get_vocab()):
+        if targets:
             raise UnsupportedLanguageError(
                 f"lang={lang.code} ({lang.name}) is not a target of the multi-target model {self.model!r}"
             )
