@@ -168,6 +168,8 @@ def main(cfg: DictConfig) -> float | None:
         if not isinstance(user_error, XnerError):
             raise
         log.error("%s", user_error)
+        if _sweep_group() is not None:  # in a sweep: fail this job only; Hydra runs the rest, then reports it
+            raise
         raise SystemExit(2) from None
     key = cfg.get("optimized_metric")
     return metrics.get(key) if key else None
