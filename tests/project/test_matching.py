@@ -15,6 +15,7 @@ from xner.project.matching import (
     IlpMatcher,
     MatchProblem,
     greedy_match,
+    prune_dominated,
     trivial_match,
 )
 
@@ -92,6 +93,20 @@ def test_batched_ilp_equals_one_by_one():
     single = [IlpMatcher(batch_size=1).solve([p])[0] for p in problems]
     for b, s in zip(batched, single, strict=True):
         assert b.objective == pytest.approx(s.objective, abs=1e-9)
+
+
+def test_prune_dominated():
+    # [0,3) is dominated by [1,2) inside it (0.9 ≥ 0.8); [0,2) (0.95) is not; E1 keeps [0,3)
+    p = problem([[0.8, 0.95, 0.9], [0.7, 0.0, 0.0]], [(0, 3), (0, 2), (1, 2)])
+    assert prune_dominated(p).scores.tolist() == [[0.0, 0.95, 0.9], [0.7, 0.0, 0.0]]
+
+
+def test_solver_for_every_sentence_gives_the_same_optimum():
+    rng = np.random.default_rng(1)
+    problems = [random_problem(rng, n_words=int(rng.integers(1, 9))) for _ in range(80)]
+    fast = IlpMatcher().solve(problems)
+    slow = IlpMatcher(trivial_path=False).solve(problems)
+    assert [a.objective for a in fast] == pytest.approx([a.objective for a in slow], abs=1e-9)
 
 
 def test_bad_constraint():

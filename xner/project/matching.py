@@ -14,7 +14,8 @@ Entities with no eligible candidate are left out of ``eq``/``ge`` (they cannot b
 `IlpMatcher` solves many sentences per `scipy.optimize.milp` call (a block-diagonal problem) and
 skips the solver where the problem is trivially solved: when, under ``le``/``eq``, the best
 candidates of all entities are pairwise disjoint, taking them is optimal (it reaches the upper bound
-Σ row maxima).
+Σ row maxima). Before solving, pairs dominated by a candidate they contain are dropped
+(`prune_dominated`, exact).
 """
 
 from __future__ import annotations
@@ -101,6 +102,34 @@ def trivial_match(problem: MatchProblem) -> Assignment | None:
             return None
     pairs = tuple((int(r), int(best[r])) for r in rows)
     return Assignment(pairs, float(value[rows].sum()))
+
+
+def prune_dominated(problem: MatchProblem) -> MatchProblem:
+    """Zero every pair (e, c) for which a candidate inside c scores at least as much for e.
+
+    Swapping c for a candidate it contains keeps a solution feasible (it covers fewer words) and
+    does not lower the objective, so the optimum is unchanged (under ``le``, ``eq`` and ``ge``).
+    With n-gram candidates this removes most long spans and shrinks the ILP several-fold.
+    """
+    scores = problem.scores
+    if scores.size == 0:
+        return problem
+    n = int(problem.ends.max())
+    n_ent = scores.shape[0]
+    grid = np.zeros((n_ent, n + 1, n + 1))
+    grid[:, problem.starts, problem.ends] = scores
+    best = grid.copy()  # best[e, a, b]: max score over candidates inside [a, b)
+    for length in range(2, n + 1):
+        a = np.arange(0, n - length + 1)
+        b = a + length
+        inner = np.maximum(best[:, a + 1, b], best[:, a, b - 1])
+        best[:, a, b] = np.maximum(best[:, a, b], inner)
+    starts, ends = problem.starts, problem.ends
+    longer = ends - starts > 1
+    inside = np.zeros_like(scores)
+    inside[:, longer] = np.maximum(best[:, starts[longer] + 1, ends[longer]], best[:, starts[longer], ends[longer] - 1])
+    dominated = (inside >= scores) & longer[None, :]
+    return MatchProblem(np.where(dominated, 0.0, scores), starts, ends)
 
 
 def _solve_block(problems: Sequence[MatchProblem], constraint: str, time_limit: float | None) -> list[Assignment]:
@@ -199,15 +228,23 @@ class IlpMatcher:
     """`matcher=ilp`: exact matching with scipy.optimize.milp (HiGHS), `batch_size` sentences per call.
 
     A solver failure (time limit, numerical trouble) on a batch is logged and that batch falls back
-    to greedy matching; `fallbacks` counts the sentences concerned."""
+    to greedy matching; `fallbacks` counts the sentences concerned. `trivial_path=False` sends every
+    sentence to the solver (for benchmarks and tests; same optimum, slower)."""
 
-    def __init__(self, constraint: str = "le", batch_size: int = 500, time_limit: float | None = 60.0):
+    def __init__(
+        self,
+        constraint: str = "le",
+        batch_size: int = 500,
+        time_limit: float | None = 60.0,
+        trivial_path: bool = True,
+    ):
         _check_constraint(constraint)
         if batch_size < 1:
             raise ConfigError(f"matcher.batch_size must be >= 1, got {batch_size}")
         self.constraint = constraint
         self.batch_size = batch_size
         self.time_limit = time_limit
+        self.trivial_path = trivial_path
         self.fallbacks = 0
         self.solved_trivially = 0
 
@@ -215,7 +252,7 @@ class IlpMatcher:
         out: list[Assignment | None] = [None] * len(problems)
         hard: list[int] = []
         for i, p in enumerate(problems):
-            trivial = trivial_match(p) if self.constraint != "ge" else None
+            trivial = trivial_match(p) if self.trivial_path and self.constraint != "ge" else None
             if trivial is not None:
                 out[i] = trivial
                 self.solved_trivially += 1
@@ -224,7 +261,7 @@ class IlpMatcher:
         for k in range(0, len(hard), self.batch_size):
             chunk = hard[k : k + self.batch_size]
             try:
-                solved = _solve_block([problems[i] for i in chunk], self.constraint, self.time_limit)
+                solved = _solve_block([prune_dominated(problems[i]) for i in chunk], self.constraint, self.time_limit)
             except RuntimeError as exc:
                 log.warning("ILP batch of %d sentences: %s; using greedy matching for it", len(chunk), exc)
                 self.fallbacks += len(chunk)
