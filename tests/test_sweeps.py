@@ -304,3 +304,30 @@ def test_projection_sweep_feeds_the_dashboard(env, tmp_path: Path):
         matcher = "greedy" if "greedy" in name else "ilp"
         shown = page.find("main", "recall", f"proj-eval:ngram-{matcher}/simalign", "de/europarl_ner")
         assert shown == f"{100 * recall:.1f}"
+
+
+def test_a_failing_job_does_not_stop_the_sweep(env, tmp_path: Path):
+    sweep = tmp_path / "sweep"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "run.py",
+            "-m",
+            "task=data_stats",
+            "lang=hau",
+            "data.limit=0,5",
+            "logger=none",
+            f"hydra.sweep.dir={sweep}",
+            PROGRESS,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0  # Hydra reports the failed job at the end
+    assert "job 1/2 failed" in out and "job 2/2 finished" in out
+    assert "data.limit" in out  # the user error names the key
+    assert [p.parent.name for p in sweep.rglob("metrics.json")] == ["data.limit=5,lang=hau,task=data_stats"]
