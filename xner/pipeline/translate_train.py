@@ -4,7 +4,9 @@ fine-tune on it.
 Flow: English labelled sentences (`task.source_data`, or the source side of a parallel `data`
 split by `task.parallel_split`) → translate into `lang` (`translator=nllb|...`, or offline
 `translator=parallel|precomputed`) → align (cached per pair) → project (`projection=heuristic|
-matching`, any candidates/matcher) → fine-tune `model` with `trainer` → score on the target test set.
+matching` with any candidates/matcher, optionally `projection.backtranslation=true`; or
+`projection=marker`, EasyProject-style marker translation) → fine-tune `model` with `trainer`
+→ score on the target test set.
 
 The projected set is cached (keyed by everything that produced it) and written to the run dir as
 ``projected_train.conll`` (and ``projected_dev.conll`` with ``task.dev=source``). Sentences whose
@@ -40,31 +42,22 @@ def _node(cfg: Any, key: str) -> Any:
     return None if node is None else OmegaConf.to_container(node, resolve=True)
 
 
-def translate(
-    ctx: RunContext, sentences: Sequence[Sentence], pairs: Sequence[SentencePair] = ()
-) -> list[list[str]]:
-    cfg = ctx.cfg
-    if cfg.get("translator") is None:
-        raise ConfigError("task=translate_train needs translator=<option> (e.g. translator=parallel offline)")
-    translator = instantiate(cfg.translator)
-    if pairs and hasattr(translator, "add_pairs") and not translator.has_pairs:
-        translator.add_pairs(pairs)  # translator=parallel: the run's parallel corpus is the translation
-    try:
-        with translator:
-            out = translator.translate(
-                [list(s.words) for s in sentences], str(cfg.task.get("source_lang", "en")), cfg.lang,
-                cache=ctx.cache, ids=[s.id for s in sentences],
-            )
-    finally:
-        del translator
-    if len(out) != len(sentences):
-        raise RuntimeError(f"translator returned {len(out)} sentences for {len(sentences)}")
+def _src_lang(cfg: Any) -> str:
+    return str(cfg.task.get("source_lang", "en"))
+
+
+def translate(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> list[list[str]]:
+    """Translations through the cache; also written to ``translations_<name>.<src>-<tgt>.jsonl``."""
+    from xner.translate.stage import open_translator, translate_sentences
+
+    with open_translator(ctx.cfg) as translator:
+        out = translate_sentences(
+            ctx, translator, sentences, _src_lang(ctx.cfg), ctx.cfg.lang, artifact=f"translations_{name}"
+        )
     return [list(w) for w in out]
 
 
-def project_sentences(
-    ctx: RunContext, sentences: Sequence[Sentence], name: str, pairs: Sequence[SentencePair] = ()
-) -> tuple[list[Sentence], dict]:
+def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> tuple[list[Sentence], dict]:
     """Translate, align and project `sentences`; returns target sentences with projected tags."""
     from xner.pipeline.stages import align_pairs, make_inputs, open_projector, project_batch
 
@@ -72,7 +65,14 @@ def project_sentences(
     keep = str(cfg.task.get("keep", "all"))
     if keep not in KEEP:
         raise ConfigError(f"task.keep={keep!r}; valid: {', '.join(KEEP)}")
-    translations = translate(ctx, sentences, pairs)
+    if str(cfg.projection.get("_target_", "")).endswith("MarkerProjector"):
+        from xner.translate.projection import marker_train_set
+
+        projected, metrics = marker_train_set(ctx, sentences, _src_lang(cfg), cfg.lang)
+        metrics[f"projection/{name}_sentences"] = float(len(sentences))
+        metrics[f"projection/{name}_kept_sentences"] = float(len(projected))
+        return projected, metrics
+    translations = translate(ctx, sentences, name)
     aligned, empty = [], 0
     for src, words in zip(sentences, translations, strict=True):
         if not words:
@@ -90,8 +90,13 @@ def project_sentences(
         if hasattr(aligner, "close"):
             aligner.close()
         del aligner
+    refined, extra = None, {}
+    if cfg.projection.get("backtranslation", False):
+        from xner.translate.projection import refined_inputs
+
+        refined, extra = refined_inputs(ctx, aligned, _src_lang(cfg), cfg.lang)
     with open_projector(cfg) as projector:
-        batch = project_batch(projector, make_inputs(aligned, links))
+        batch = project_batch(projector, make_inputs(aligned, links), refined=refined)
     projected, incomplete = [], 0
     for pair, proj in zip(aligned, batch.projections, strict=True):
         if any(a is None for a in proj.assignment):
@@ -100,7 +105,7 @@ def project_sentences(
                 continue
         tags = tuple(spans_to_tags(proj.spans, len(pair.target)))
         projected.append(Sentence(pair.target.words, tags, pair.target.id, pair.target.origin))
-    metrics = batch.stats.as_metrics("projection")
+    metrics = {**extra, **batch.stats.as_metrics("projection")}
     metrics.update({
         f"projection/{name}_sentences": float(len(sentences)),
         f"projection/{name}_empty_translations": float(empty),
@@ -111,28 +116,28 @@ def project_sentences(
     return projected, metrics
 
 
-def cached_projection(
-    ctx: RunContext, sentences: Sequence[Sentence], name: str, pairs: Sequence[SentencePair] = ()
-) -> tuple[list[Sentence], dict]:
+def cached_projection(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> tuple[list[Sentence], dict]:
+    """`project_sentences` through the artifact cache, keyed by every config that shapes its output."""
     cfg = ctx.cfg
     key_cfg = {
-        "lang": cfg.lang.code, "source_lang": cfg.task.get("source_lang", "en"), "keep": cfg.task.get("keep", "all"),
+        "lang": cfg.lang.code, "source_lang": _src_lang(cfg), "keep": cfg.task.get("keep", "all"),
         **{g: _node(cfg, g) for g in ("translator", "aligner", "projection", "candidates", "matcher", "tagger")},
     }
-    if pairs:  # translator=parallel reads the run's parallel corpus
-        key_cfg["data"] = _node(cfg, "data")
+    translator = key_cfg["translator"] or {}
+    if str(translator.get("_target_", "")).endswith("ParallelTranslator") and not translator.get("source_file"):
+        key_cfg["data"] = _node(cfg, "data")  # translator=parallel reads the run's parallel corpus
     if not str((key_cfg["candidates"] or {}).get("_target_", "")).endswith(".NerCandidates"):
         key_cfg.pop("tagger")  # the tagger only matters for candidates=ner
     return ctx.cache.get_or_compute(
         "translate_train_projection", key_cfg, fingerprint(sentences),
-        lambda: project_sentences(ctx, sentences, name, pairs),
+        lambda: project_sentences(ctx, sentences, name),
     )
 
 
 def run(ctx: RunContext) -> dict[str, float]:
     cfg, task = ctx.cfg, ctx.cfg.task
     data = load_task_data(cfg)
-    projected, metrics = cached_projection(ctx, data.source, "train", data.pairs)
+    projected, metrics = cached_projection(ctx, data.source, "train")
     write_conll(ctx.output_dir / "projected_train.conll", projected)
     n_entities = sum(len(s.spans) for s in projected)
     metrics["projection/train_entities"] = float(n_entities)
