@@ -110,3 +110,18 @@ def test_translation_scores_are_probabilities_and_backend_independent():
     assert hf == pytest.approx(ct2, rel=1e-3)
     one = make(NLLBTranslator, "tiny-nllb:0", batch_tokens=1).score(src, tgt, "en", "de")
     assert one == pytest.approx(hf, rel=1e-4)
+
+
+def test_marian_multi_target_model_gets_target_token(tmp_path):
+    from xner.translate.tiny import build_tiny_translator
+
+    path = str(build_tiny_translator("marian", tmp_path, seed=1, marian_targets=("de", "sw")))
+    t = make(MarianTranslator, path, beam_size=1)
+    sw = t.translate([["Hello", "world"]], "en", "swa")
+    t.translate([["Hello", "world"]], "en", "de")
+    tok, _ = t._loaded[path]
+    assert t.tgt_code(t.lang("swa"), tok) == "sw"
+    assert t._encode(tok, ["Hello"], None, "sw")[0][0] == tok.convert_tokens_to_ids(">>sw<<")
+    assert isinstance(sw[0], list)
+    with pytest.raises(UnsupportedLanguageError, match="multi-target"):
+        t.translate([["Hello"]], "en", "yor")

@@ -75,7 +75,7 @@ def _spm_vocab(model_file: Path) -> dict[str, int]:
     return {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
 
 
-def _build(family: str, out: Path, seed: int, d_model: int, layers: int) -> None:
+def _build(family: str, out: Path, seed: int, d_model: int, layers: int, targets: tuple[str, ...] = ()) -> None:
     import torch
 
     work = out / "_spm"
@@ -119,6 +119,8 @@ def _build(family: str, out: Path, seed: int, d_model: int, layers: int) -> None
         vocab = _spm_vocab(sp_model)
         pieces = [p for p in sorted(vocab, key=vocab.get) if p not in ("<s>", "</s>", "<unk>", "<pad>")]
         vocab = {"</s>": 0, "<unk>": 1, **{p: i + 2 for i, p in enumerate(pieces)}}
+        for code in targets:  # a multi-target OPUS-MT model selects the target with >>code<<
+            vocab[f">>{code}<<"] = len(vocab)
         vocab["<pad>"] = len(vocab)
         (work / "vocab.json").write_text(json.dumps(vocab))
         tok = MarianTokenizer(source_spm=str(sp_model), target_spm=str(sp_model), vocab=str(work / "vocab.json"))
@@ -135,19 +137,20 @@ def _build(family: str, out: Path, seed: int, d_model: int, layers: int) -> None
 
 
 def build_tiny_translator(family: str, root: Path | None = None, *, seed: int = 0, d_model: int = 64,
-                          layers: int = 2) -> Path:
+                          layers: int = 2, marian_targets: tuple[str, ...] = ()) -> Path:
     """Build (once, atomically) a tiny random translation model of `family`; return its directory."""
     if family not in TINY_FAMILIES:
         raise ValueError(f"unknown tiny model family {family!r}; valid: {', '.join(TINY_FAMILIES)}")
     root = Path(root) if root is not None else xner_home() / "models"
-    tag = hashlib.sha256(f"{family}|{seed}|{d_model}|{layers}|v{_VERSION}".encode()).hexdigest()[:12]
+    targets = ",".join(marian_targets)
+    tag = hashlib.sha256(f"{family}|{seed}|{d_model}|{layers}|{targets}|v{_VERSION}".encode()).hexdigest()[:12]
     out = root / f"tiny-{family}-{tag}"
     if (out / "config.json").exists():
         return out
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".{out.name}."))
     try:
-        _build(family, tmp, seed, d_model, layers)
+        _build(family, tmp, seed, d_model, layers, tuple(marian_targets))
         try:
             os.replace(tmp, out)
         except OSError:  # built concurrently: keep theirs
