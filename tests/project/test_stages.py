@@ -192,3 +192,25 @@ def test_projection_eval_rejects_files_of_different_lengths(conf_dir, tmp_path):
     with pytest.raises(DataFormatError, match=r"3 sentences.*2"):
         projection_eval.run(ctx)
     assert not (tmp_path / "run" / "projected.conll").exists()
+
+
+def test_projection_eval_rejects_backtranslation_before_aligning(conf_dir, tmp_path, monkeypatch):
+    (tmp_path / "src.conll").write_text(SRC)
+    (tmp_path / "tgt.conll").write_text(TGT)
+    cfg = compose_cfg(
+        conf_dir,
+        tmp_path,
+        [
+            "task=projection_eval",
+            "data=parallel_conll",
+            f"data.source_file={tmp_path / 'src.conll'}",
+            f"data.target_file={tmp_path / 'tgt.conll'}",
+            "logger=none",
+            "projection.backtranslation=true",
+        ],
+    )
+    aligner = SameWordAligner()
+    monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(aligner))
+    with pytest.raises(ConfigError, match=r"projection\.backtranslation"):
+        projection_eval.run(RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None))
+    assert aligner.aligned == 0

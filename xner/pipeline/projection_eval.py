@@ -15,6 +15,7 @@ from xner.data.conll import write_conll
 from xner.data.loaders import load_parallel
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence
+from xner.errors import ConfigError
 from xner.evaluate.metrics import ner_metrics
 from xner.pipeline import stages
 from xner.pipeline.context import RunContext
@@ -24,6 +25,11 @@ log = logging.getLogger(__name__)
 
 def run(ctx: RunContext) -> dict[str, float]:
     cfg = ctx.cfg
+    if cfg.get("projection") is not None and cfg.projection.get("backtranslation", False):
+        raise ConfigError(
+            "projection.backtranslation=true needs a translator, and task=projection_eval projects onto "
+            "human translations; set projection.backtranslation=false (or use translate_test/translate_train)"
+        )
     pairs = load_parallel(cfg)
     log.info("projection_eval: %d sentence pairs", len(pairs))
 
