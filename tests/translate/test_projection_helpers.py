@@ -41,20 +41,6 @@ def test_marker_train_set_builds_labelled_translations(conf_dir, tmp_path):
     assert metrics["markers/read_back"] == sum(len(s.spans) for s in out)
 
 
-def test_refined_inputs_project_with_heuristic_and_matching(conf_dir, tmp_path):
-    pairs = [SentencePair(s, Sentence(("Barack", "Obama", "besuchte", "Paris", "."), None, f"t{k}"))
-             for k, s in enumerate(SOURCE)]
-    for projection in ("heuristic", "matching"):
-        ctx = ctx_for(conf_dir, tmp_path, ["lang=de", f"projection={projection}",
-                                           "projection.backtranslation=true"])
-        refined, metrics = refined_inputs(ctx, pairs, "en", "de")
-        assert len(refined) == 3 and metrics["backtranslation/entities"] == 3
-        assert all(r.tgt_words == p.target.words for r, p in zip(refined, pairs, strict=True))
-        with open_projector(ctx.cfg) as projector:
-            batch = project_batch(projector, make_inputs(pairs, [frozenset()] * 3), refined=refined)
-        assert batch.stats.src_entities == metrics["backtranslation/read_back"]
-
-
 def test_locate_spans_places_back_translated_entities_on_original_words():
     marked = MarkedResult(["Präsident", "Obama", "besuchte", "Paris"], [],
                           [Span(1, 2, "PER"), Span(3, 4, "LOC"), None])
