@@ -17,7 +17,7 @@ import numpy as np
 
 from xner.data.tags import map_spans, tags_to_spans
 from xner.data.types import Span
-from xner.errors import XnerError
+from xner.errors import ConfigError, XnerError
 from xner.ner.encoding import first_subword_positions, span_probability, split_windows
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,10 @@ class SourceTagger:
         max_length: int = 512,
         label_map: Mapping[str, str | None] | None = None,
     ):
+        if batch_size < 1:
+            raise ConfigError(f"tagger.batch_size must be ≥ 1, got {batch_size}")
+        if max_length < 8:
+            raise ConfigError(f"tagger.max_length must be ≥ 8 subwords (special tokens included), got {max_length}")
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
