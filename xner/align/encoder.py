@@ -31,10 +31,12 @@ class SubwordEmbeddings:
 
 
 def resolve_device(device: str) -> str:
-    if device == "auto":
-        import torch
+    import torch
 
+    if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"aligner.device={device!r} but no CUDA GPU is visible; use aligner.device=cpu or auto")
     return device
 
 

@@ -215,6 +215,8 @@ class SimAlign(EncoderAligner):
             raise ConfigError(f"aligner.method={method!r} is not valid; choose one of {', '.join(self.methods)}")
         self.method = method
         self.default_method = method
+        if itermax_rounds < 1:
+            raise ConfigError(f"aligner.itermax_rounds must be ≥ 1, got {itermax_rounds}")
         self.itermax_rounds = itermax_rounds
         self.itermax_alpha = itermax_alpha
 
