@@ -89,3 +89,16 @@ def test_unsupported_language_is_a_config_error(conf_dir, data_dir, tmp_path):
                                            "translator.model=tiny-nllb:0", "tagger=tiny", *diagonal_aligner()])
     with pytest.raises(UnsupportedLanguageError, match="lang=pcm"):
         run(cfg)
+
+
+def test_translations_artifact_is_reusable_as_precomputed(conf_dir, data_dir, tmp_path):
+    first = run(compose_cfg(conf_dir, tmp_path / "a", [
+        *EUROPARL_DE, "data.limit=8", "translator=parallel", *gold_tagger(data_dir), *diagonal_aligner(),
+    ]))
+    artifact = tmp_path / "a" / "run" / "translations.de-en.jsonl"
+    second = run(compose_cfg(conf_dir, tmp_path / "b", [
+        *EUROPARL_DE, "data.limit=8", "translator=precomputed", f"translator.path={artifact}",
+        *gold_tagger(data_dir), *diagonal_aligner(),
+    ]))
+    assert first["test/f1"] == second["test/f1"] and first["tag/entities"] == second["tag/entities"] > 0
+    assert (tmp_path / "b" / "run" / "translations.de-en.jsonl").read_bytes() == artifact.read_bytes()

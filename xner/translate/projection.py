@@ -90,9 +90,10 @@ class MarkerProjector:
 
     def project(self, inputs: Sequence[ProjectionInput]) -> list[SentenceProjection]:
         raise ConfigError(
-            "projection=marker projects by machine-translating the source with entity markers; it needs "
-            "a translator and runs in task=translate_test or task=translate_train, not on alignments "
-            "(use projection=heuristic or projection=matching here)"
+            "projection=marker projects by machine-translating the source with entity markers, so it needs "
+            "a model translator: task=translate_test supports it (other tasks call "
+            "xner.translate.projection.marker_train_set); this task projects through word alignments — use "
+            "projection=heuristic or projection=matching"
         )
 
     def project_with(
