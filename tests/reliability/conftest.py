@@ -141,13 +141,23 @@ def job() -> Job:
 @pytest.fixture(autouse=True)
 def _one_torch_thread() -> Iterator[None]:
     """In-process model work on one intra-op thread (see the zygote's OMP_NUM_THREADS); restored after."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def e5_simalign() -> Iterator[object]:
+    """SimAlign itermax with the offline encoder, loaded once for the in-process tests (batch of 8)."""
+    from xner.align.neural import SimAlign
+
+    aligner = SimAlign(encoder="offline:multilingual-e5-small", method="itermax", progress=False, batch_size=8)
+    try:
+        yield aligner.load()
+    finally:
+        aligner.close()

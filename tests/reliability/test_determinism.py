@@ -67,3 +67,38 @@ def test_same_config_and_seed_twice_gives_identical_outputs(zygote, job, referen
     config = wandb_config(run)
     assert config["seed"] == 42
     assert config["versions"] == {k.removeprefix("meta/"): v for k, v in expected.items()}
+
+
+def _synthetic_inputs(n: int):
+    """The memory benchmark's realistic synthetic projection inputs (benchmarks/memory.py)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "memory.py"
+    spec = importlib.util.spec_from_file_location("xner_memory_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.synthetic_inputs(n, seed=3), module.projector
+
+
+def test_a_sentence_result_does_not_depend_on_the_rest_of_its_batch(data_dir, e5_simalign):
+    """The cache reuses per-pair alignments across runs (a subset reuses a superset's), and a sweep
+    may project any subset: so a pair's links and a sentence's projection must not depend on which
+    other sentences were aligned or projected with it (padding, batch order, solver blocks)."""
+    from xner.data.loaders import EuroparlNER
+
+    pairs = EuroparlNER(data_dir=str(data_dir), lang="de", limit=24).pairs()
+    src, tgt = [list(p.source.words) for p in pairs], [list(p.target.words) for p in pairs]
+    aligner = e5_simalign
+    together = aligner.align(src, tgt)
+    reversed_order = aligner.align(src[::-1], tgt[::-1])[::-1]
+    alone = [aligner.align([s], [t])[0] for s, t in zip(src[:6], tgt[:6], strict=True)]
+    assert sum(map(len, together)) > 100
+    assert together == reversed_order and together[:6] == alone
+
+    inputs, make_projector = _synthetic_inputs(400)
+    for method in ("greedy", "ilp"):
+        projector = make_projector(method)
+        whole = projector.project(inputs)
+        pieces = [p for k in range(0, len(inputs), 7) for p in projector.project(inputs[k : k + 7])]
+        assert sum(len(p.spans) for p in whole) > 300
+        assert [p.spans for p in whole] == [p.spans for p in pieces], method
