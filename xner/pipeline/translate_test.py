@@ -72,6 +72,7 @@ def run(ctx: RunContext) -> dict[str, float]:
         started = time.perf_counter()
         english = translate_sentences(ctx, translator, target, tgt_lang, en)
         metrics["translate/seconds"] = time.perf_counter() - started
+        translator.close()  # release the model while the tagger runs; reloaded on demand (markers, scores)
 
         started = time.perf_counter()
         en_spans = _tag(ctx, english)
@@ -106,6 +107,8 @@ def run(ctx: RunContext) -> dict[str, float]:
                         ctx, translator, aligner, english, en_spans, target, en, tgt_lang
                     )
                     metrics.update(bt_metrics)
+                    if not score_translation:
+                        translator.close()
                 metrics["align/seconds"] = time.perf_counter() - started
             finally:
                 if hasattr(aligner, "close"):

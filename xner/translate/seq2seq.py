@@ -144,6 +144,7 @@ class Seq2SeqTranslator(Translator):
         for _, engine in self._loaded.values():
             engine.close()
         self._loaded.clear()
+        self._codes.clear()
         import gc
 
         gc.collect()
