@@ -21,6 +21,9 @@ def test_insert_markers():
     words = ["Barack", "Obama", "visited", "Paris"]
     assert insert_markers(words, [Span(3, 4, "LOC"), Span(0, 2, "PER")]) == \
         ["[", "Barack", "Obama", "]", "visited", "[", "Paris", "]"]
+    # brackets already in the text cannot be mistaken for markers
+    assert insert_markers(["see", "[", "1", "]", "Rome"], [Span(4, 5, "LOC")]) == \
+        ["see", "(", "1", ")", "[", "Rome", "]"]
     with pytest.raises(ValueError, match="overlapping"):
         insert_markers(words, [Span(0, 2, "PER"), Span(1, 3, "ORG")])
 

@@ -35,8 +35,14 @@ OPENERS = frozenset("[［【〔⟦")
 CLOSERS = frozenset("]］】〕⟧")
 
 
+_SANITIZE = str.maketrans({**{c: "(" for c in "[［【〔⟦"}, **{c: ")" for c in "]］】〕⟧"}})
+
+
 def insert_markers(words: Sequence[str], spans: Sequence[Span]) -> list[str]:
-    """`words` with ``[`` before and ``]`` after every span (spans must not overlap)."""
+    """`words` with ``[`` before and ``]`` after every span (spans must not overlap).
+
+    Brackets already in the text become parentheses, so that only the inserted markers are read back.
+    """
     ordered = sorted(spans)
     for a, b in itertools.pairwise(ordered):
         if a.overlaps(b):
@@ -48,7 +54,7 @@ def insert_markers(words: Sequence[str], spans: Sequence[Span]) -> list[str]:
         out.extend([CLOSE] * ends.get(i, 0))
         if i in starts:
             out.append(OPEN)
-        out.append(w)
+        out.append(w.translate(_SANITIZE))
     out.extend([CLOSE] * ends.get(len(words), 0))
     return out
 
