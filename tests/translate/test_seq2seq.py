@@ -125,3 +125,23 @@ def test_marian_multi_target_model_gets_target_token(tmp_path):
     assert isinstance(sw[0], list)
     with pytest.raises(UnsupportedLanguageError, match="multi-target"):
         t.translate([["Hello"]], "en", "yor")
+
+
+def test_translation_scorer_matrix_and_cache(cache):
+    from xner.data.types import Span
+    from xner.project.candidates import Candidates
+    from xner.translate.stage import TranslationScorer
+
+    src = [["Barack", "Obama", "visited", "Paris"]]
+    spans = [Span(0, 2, "PER"), Span(3, 4, "LOC")]
+    tgt = ["Barack", "Obama", "besuchte", "Paris"]
+    cands = Candidates.from_spans([(0, 2), (3, 4), (1, 2)])
+    t = make(NLLBTranslator, "tiny-nllb:0")
+    m = TranslationScorer(t, src, "en", "de", cache)(spans, tgt, cands, 0)
+    assert m.shape == (2, 3)
+    direct = t.score([["Barack", "Obama"]], [["Paris"]], "en", "de")[0]
+    assert m[0, 1] == pytest.approx(direct, rel=1e-4)
+    # a second scorer (e.g. the next job of a sweep) reads the scores from the cache: no model call
+    fresh = make(NLLBTranslator, "tiny-nllb:0")
+    again = TranslationScorer(fresh, src, "en", "de", cache)(spans, tgt, cands, 0)
+    assert (again == m).all() and fresh._loaded == {}

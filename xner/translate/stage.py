@@ -155,8 +155,9 @@ class TranslationScorer:
     """The ``translation`` score of fused matching: P(candidate | source entity) under the model.
 
     Called by `MatchingProjector` per sentence as ``(src_spans, tgt_words, candidates, index)``; the
-    source words of sentence `index` are given at construction. All (entity, candidate) pairs of a
-    sentence are scored in one batched call; results are memoised per (entity, candidate) text.
+    source words of sentence `index` are given at construction. All new (entity, candidate) pairs of
+    a sentence are scored in one batched call; scores are memoised and, with a cache, stored per pair
+    in the artifact cache (so a sweep over matchers scores each pair once).
     """
 
     def __init__(self, translator: Any, src_sentences: Sequence[Sequence[str]], src: LangLike, tgt: LangLike,
@@ -170,17 +171,28 @@ class TranslationScorer:
         self.src_sentences = src_sentences
         self.src, self.tgt = as_language(src), as_language(tgt)
         self.cache = cache
-        self._memo: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
+        self.store = None
+        self._memo: dict[str, float] = {}
+        if cache is not None and hasattr(translator, "cache_config"):
+            self.store = cache.append_log("translation_score", translator.cache_config(self.src, self.tgt), "pairs")
+            self._memo = self.store.load()
+
+    @staticmethod
+    def _key(entity: Sequence[str], candidate: Sequence[str]) -> str:
+        return json.dumps([list(entity), list(candidate)], ensure_ascii=False, separators=(",", ":"))
 
     def __call__(self, src_spans: Sequence[Span], tgt_words: Sequence[str], candidates: Any, index: int) -> np.ndarray:
         words = self.src_sentences[index]
         ents = [tuple(words[s.start : s.end]) for s in src_spans]
         cands = [tuple(tgt_words[a:b]) for a, b in candidates.spans()]
-        todo = list(dict.fromkeys((e, c) for e in ents for c in cands if (e, c) not in self._memo))
+        todo = list(dict.fromkeys((e, c) for e in ents for c in cands if self._key(e, c) not in self._memo))
         if todo:
             scores = self.translator.score([list(e) for e, _ in todo], [list(c) for _, c in todo],
                                            self.src, self.tgt, cache=self.cache)
-            self._memo.update(zip(todo, scores.tolist(), strict=True))
-        return np.array([[self._memo[(e, c)] for c in cands] for e in ents], dtype=np.float64).reshape(
+            new = {self._key(e, c): float(x) for (e, c), x in zip(todo, scores.tolist(), strict=True)}
+            if self.store is not None:
+                self.store.append(new)
+            self._memo.update(new)
+        return np.array([[self._memo[self._key(e, c)] for c in cands] for e in ents], dtype=np.float64).reshape(
             len(ents), len(cands)
         )
