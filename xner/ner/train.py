@@ -175,8 +175,18 @@ def fine_tune(
 
 
 def save_model(result: FitResult, path: Path) -> Path:
-    """Write the fine-tuned model + tokenizer (transformers format): reusable as ``tagger.model``."""
+    """Write the fine-tuned model + tokenizer (transformers format): reusable as ``tagger.model``.
+
+    Written into a temporary sibling directory that replaces `path` only when complete, so a job
+    killed while saving never leaves a half-written model where a tagger would load it."""
+    import shutil
+
     path = Path(path)
-    result.model.save_pretrained(path)
-    result.tokenizer.save_pretrained(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    result.model.save_pretrained(tmp)
+    result.tokenizer.save_pretrained(tmp)
+    if path.exists():
+        shutil.rmtree(path)
+    tmp.rename(path)
     return path
