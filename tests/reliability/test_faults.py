@@ -150,3 +150,32 @@ def test_entry_point_reports_user_errors_in_one_line(zygote, tmp_path, overrides
     errors = [line for line in result.log.splitlines() if "[ERROR]" in line or line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0], result.log[-3000:]
     assert "Traceback" not in result.log and "InstantiationException" not in result.log
+
+
+def test_a_model_save_that_fails_half_way_leaves_the_previous_model(tmp_path):
+    """`save_model` writes model and tokenizer into a temporary directory that replaces the old one
+    only when both are complete (a kill or a full disk between the two never leaves a mixed model)."""
+    from types import SimpleNamespace
+
+    from xner.ner.train import save_model
+
+    class Part:
+        def __init__(self, name: str, fail: bool = False):
+            self.name, self.fail = name, fail
+
+        def save_pretrained(self, directory):
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            (Path(directory) / self.name).write_text("new")
+            if self.fail:
+                raise OSError(28, "No space left on device")
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "weights").write_text("old")
+    broken = SimpleNamespace(model=Part("weights"), tokenizer=Part("tokenizer", fail=True))
+    with pytest.raises(OSError):
+        save_model(broken, target)
+    assert sorted(p.name for p in target.iterdir()) == ["weights"] and (target / "weights").read_text() == "old"
+    save_model(SimpleNamespace(model=Part("weights"), tokenizer=Part("tokenizer")), target)
+    assert sorted(p.name for p in target.iterdir()) == ["tokenizer", "weights"]
+    assert (target / "weights").read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["model"]
