@@ -114,3 +114,21 @@ def test_columns_on_other_datasets_form_their_own_group():
     t = build_table(runs, "recall")
     assert t.groups == {"MasakhaNER": ["swa"], "XTREME": ["de", "sw"], "europarl_ner": ["de/europarl_ner"]}
     assert t.average(MT, "XTREME") == (pytest.approx(0.65), 2)
+
+
+def test_error_measures_prefer_the_lowest_value(tmp_path: Path):
+    from xner.dashboard.methods import Method as M
+
+    a, b = M("align_eval", aligner="simalign"), M("align_eval", aligner="awesome")
+    runs = [Run(Path("/x/a"), "de", a, {"align/aer": 0.25}), Run(Path("/x/b"), "de", b, {"align/aer": 0.18})]
+    t = build_table(runs, "align/aer")
+    assert t.lower_is_better and t.best("de") == {b}
+    assert not build_table(runs, "recall").methods  # no recall in alignment runs
+
+
+def test_only_fraction_measures_are_shown_as_percentages():
+    runs = [_run(MT, "swa", 0.5)]
+    runs[0].metrics.update({"projection/seconds": 0.003, "projection/recall_PER": 0.7})
+    assert build_table(runs, "recall").scale == 100.0
+    assert build_table(runs, "projection/recall_PER").scale == 100.0
+    assert build_table(runs, "projection/seconds").scale == 1.0

@@ -59,13 +59,16 @@ function show(m){
   document.querySelectorAll('section.measure').forEach(s=>s.classList.toggle('active',s.dataset.measure===m));
   renderDiff(m);
 }
-function fmt(x){return (x>0?'+':'')+x.toFixed(1);}
-function colour(d){const a=Math.min(Math.abs(d)/20,1);
-  return d>=0?`rgba(89,161,79,${0.15+0.6*a})`:`rgba(225,87,89,${0.15+0.6*a})`;}
+function fmt(x,M){return (x>0?'+':'')+(M.percent?x.toFixed(1):x.toPrecision(3));}
+function colour(d,M,range){const a=Math.min(Math.abs(d)/(M.percent?20:(range||1)),1);
+  return (d>=0)!==M.lower?`rgba(89,161,79,${0.15+0.6*a})`:`rgba(225,87,89,${0.15+0.6*a})`;}
 function renderDiff(m){
   const M=data.measures[m], b=base.value, table=document.querySelector(`table.diff[data-measure="${m}"]`);
   if(!table) return;
   const bv=M.values[b]||{};
+  let range=0;
+  for(const meth of M.methods){const v=M.values[meth]||{};
+    for(const c of M.columns){if(v[c]!==undefined&&bv[c]!==undefined) range=Math.max(range,Math.abs(v[c]-bv[c]));}}
   let h='<tr><th class="method">method − '+esc(b)+'</th>'
     +M.columns.map(c=>`<th>${esc(c)}</th>`).join('')+'<th class="avg">mean Δ</th></tr>';
   for(const meth of M.methods){
@@ -73,10 +76,12 @@ function renderDiff(m){
     h+=`<tr data-method="${esc(meth)}"><td class="method">${esc(meth)}</td>`;
     for(const c of M.columns){
       if(v[c]!==undefined&&bv[c]!==undefined){const d=v[c]-bv[c]; s+=d; n++;
-        h+=`<td data-lang="${esc(c)}" data-value="${d.toFixed(1)}" style="background:${colour(d)}">${fmt(d)}</td>`;}
+        h+=`<td data-lang="${esc(c)}" data-value="${fmt(d,M)}" style="background:${colour(d,M,range)}">`
+          +`${fmt(d,M)}</td>`;}
       else h+=`<td data-lang="${esc(c)}" class="na">–</td>`;
     }
-    h+=n?`<td class="avg" style="background:${colour(s/n)}">${fmt(s/n)}</td></tr>`:'<td class="avg na">–</td></tr>';
+    h+=n?`<td class="avg" style="background:${colour(s/n,M,range)}">${fmt(s/n,M)}</td></tr>`
+      :'<td class="avg na">–</td></tr>';
   }
   table.innerHTML=h;
   table.dataset.baseline=b;
@@ -93,15 +98,24 @@ show(params.get('measure')||(data.measures[h]?h:data.initial));
 """
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}"
+def _pct(x: float | None, scale: float = 100.0) -> str:
+    """A fraction as a percentage with one decimal (scale 100); other measures as they are."""
+    if x is None:
+        return "–"
+    return f"{scale * x:.1f}" if scale == 100.0 else f"{x:.4g}"
 
 
-def _heat(x: float | None) -> str:
-    """Background colour for a value in 0..1: red (low) → yellow → green (high)."""
+def _delta(d: float, scale: float) -> str:
+    return f"{scale * d:+.1f}" if scale == 100.0 else f"{d:+.3g}"
+
+
+def _heat(x: float | None, reverse: bool = False) -> str:
+    """Background colour for a value in 0..1: red (low) → yellow → green (high); `reverse` for
+    measures where lower is better."""
     if x is None:
         return ""
-    hue = max(0.0, min(1.0, x)) * 120
+    x = max(0.0, min(1.0, x))
+    hue = (1 - x if reverse else x) * 120
     return f"background:hsl({hue:.0f},65%,80%)"
 
 
@@ -129,8 +143,9 @@ def _main_table(t: Table) -> str:
             cls = ' class="best"' if m in bests[c] and len(t.methods) > 1 else ""
             src = escape(t.sources.get((m, c), ""))
             cells.append(
-                f'<td data-lang="{escape(c)}" data-value="{_pct(v)}"{cls} style="{_heat(v)}" title="{src}">'
-                f"{_pct(v)}</td>"
+                f'<td data-lang="{escape(c)}" data-value="{_pct(v, t.scale)}"{cls} '
+                f'style="{_heat(v, t.lower_is_better)}" title="{src}">'
+                f"{_pct(v, t.scale)}</td>"
                 if v is not None
                 else f'<td data-lang="{escape(c)}" class="na">–</td>'
             )
@@ -140,7 +155,7 @@ def _main_table(t: Table) -> str:
         )
         if any((m, c) in t.reference for c in t.columns):
             ref = [
-                f'<td data-lang="{escape(c)}" data-value="{_pct(r)}">{_pct(r)}</td>'
+                f'<td data-lang="{escape(c)}" data-value="{_pct(r, t.scale)}">{_pct(r, t.scale)}</td>'
                 for c in t.columns
                 for r in [t.reference.get((m, c))]
             ]
@@ -156,7 +171,8 @@ def _main_table(t: Table) -> str:
     for g in [*groups, *(["all"] if len(groups) > 1 else [])]:
         avgs = {m: t.average(m, None if g == "all" else g)[0] for m in t.methods}
         avgs = {m: v for m, v in avgs.items() if v is not None}
-        top = max(avgs, key=lambda m: avgs[m]) if avgs else None
+        pick = min if t.lower_is_better else max
+        top = pick(avgs, key=lambda m: avgs[m]) if avgs else None
         best_avg.append(f'<td class="avg" data-group="{g}">{escape(top.label) if top else "–"}</td>')
     rows.append(f'<tr class="bestrow"><td class="method"><b>best</b></td>{best_cells}{"".join(best_avg)}</tr>')
     return f'<div class="scroll"><table class="main" data-measure="{t.measure}">{"".join(rows)}</table></div>'
@@ -169,9 +185,8 @@ def _avg_cells(t: Table, m: Method, groups: list[str], reference: bool) -> list[
         total = len(t.columns if g == "all" else t.groups[g])
         star = "*" if mean is not None and n < total else ""
         title = f"mean over {n} of {total} languages" + (" (incomplete)" if star else "")
-        out.append(
-            f'<td class="avg" data-group="{g}" data-value="{_pct(mean)}" title="{title}">{_pct(mean)}{star}</td>'
-        )
+        shown = _pct(mean, t.scale)
+        out.append(f'<td class="avg" data-group="{g}" data-value="{shown}" title="{title}">{shown}{star}</td>')
     return out
 
 
@@ -196,17 +211,26 @@ def _heatmap(t: Table) -> str:
         parts.append(f'<text x="{left - 6}" y="{y + ch - 5}" text-anchor="end">{escape(m.label)}</text>')
         for j, c in enumerate(t.columns):
             v = t.value(m, c)
-            fill = "#f0f0f0" if v is None else f"hsl({(v - lo) / span * 120:.0f},65%,70%)"
+            if v is None:
+                fill = "#f0f0f0"
+            else:
+                rel = (hi - v if t.lower_is_better else v - lo) / span
+                fill = f"hsl({rel * 120:.0f},65%,70%)"
             parts.append(
                 f'<rect x="{left + j * cw}" y="{y}" width="{cw - 1}" height="{ch - 1}" fill="{fill}">'
-                f"<title>{escape(m.label)} · {escape(c)}: {_pct(v)}</title></rect>"
+                f"<title>{escape(m.label)} · {escape(c)}: {_pct(v, t.scale)}</title></rect>"
             )
             if v is not None:
                 parts.append(
-                    f'<text x="{left + j * cw + cw / 2}" y="{y + ch - 5}" text-anchor="middle">{_pct(v)}</text>'
+                    f'<text x="{left + j * cw + cw / 2}" y="{y + ch - 5}" text-anchor="middle">'
+                    f"{_pct(v, t.scale)}</text>"
                 )
     parts.append("</svg>")
-    note = f'<p class="note">Colour from red (lowest, {_pct(lo)}) to green (highest, {_pct(hi)}) in this table.</p>'
+    worst, best = (hi, lo) if t.lower_is_better else (lo, hi)
+    note = (
+        f'<p class="note">Colour from red (worst, {_pct(worst, t.scale)}) to green (best, '
+        f"{_pct(best, t.scale)}) in this table.</p>"
+    )
     return f'{note}<div class="scroll">{"".join(parts)}</div>'
 
 
@@ -220,8 +244,11 @@ def _bars(t: Table, colours: dict[Method, str]) -> str:
         f'<svg class="bars" data-measure="{t.measure}" xmlns="http://www.w3.org/2000/svg" '
         f'width="{w:.0f}" height="{h}" font-size="10" font-family="sans-serif">'
     ]
-    for tick in (0, 25, 50, 75, 100):
-        y = top + height * (1 - tick / 100)
+    # fractions on a 0-100 axis; other measures on 0..their maximum
+    vmax = 1.0 if t.scale == 100.0 else max([*t.values.values(), 1e-12])
+    for q in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + height * (1 - q)
+        tick = f"{q * 100:.0f}" if t.scale == 100.0 else f"{q * vmax:.3g}"
         parts.append(
             f'<line x1="{left}" x2="{w - 10:.0f}" y1="{y}" y2="{y}" stroke="#ddd"/>'
             f'<text x="{left - 4}" y="{y + 3}" text-anchor="end">{tick}</text>'
@@ -232,12 +259,12 @@ def _bars(t: Table, colours: dict[Method, str]) -> str:
             v = t.value(m, c)
             if v is None:
                 continue
-            bh = height * max(0.0, min(1.0, v))
+            bh = height * max(0.0, min(1.0, v / vmax))
             parts.append(
                 f'<rect class="bar" data-method="{escape(m.label)}" data-lang="{escape(c)}" '
                 f'x="{x0 + i * bw:.1f}" y="{top + height - bh:.1f}" width="{bw - 0.5:.1f}" '
                 f'height="{bh:.1f}" fill="{colours[m]}"><title>{escape(m.label)} · {escape(c)}: '
-                f"{_pct(v)}</title></rect>"
+                f"{_pct(v, t.scale)}</title></rect>"
             )
         x, y = x0 + n * bw / 2, top + height + 12
         parts.append(
@@ -257,8 +284,8 @@ def _types_table(t: Table) -> str:
         for x in t.types:
             mean, n = t.type_average(m, x)
             cells.append(
-                f'<td data-type="{escape(x)}" data-value="{_pct(mean)}" style="{_heat(mean)}" '
-                f'title="mean over {n} languages">{_pct(mean)}</td>'
+                f'<td data-type="{escape(x)}" data-value="{_pct(mean, t.scale)}" style="{_heat(mean)}" '
+                f'title="mean over {n} languages">{_pct(mean, t.scale)}</td>'
             )
         rows.append(
             f'<tr data-method="{escape(m.label)}"><td class="method">{escape(m.label)}</td>{"".join(cells)}</tr>'
@@ -267,7 +294,7 @@ def _types_table(t: Table) -> str:
     for m in t.methods:
         for x in t.types:
             cells = "".join(
-                f'<td data-lang="{escape(c)}" style="{_heat(v)}">{_pct(v)}</td>'
+                f'<td data-lang="{escape(c)}" style="{_heat(v)}">{_pct(v, t.scale)}</td>'
                 for c in t.columns
                 for v in [t.type_cells.get((m, x, c))]
             )
@@ -294,13 +321,13 @@ def _diff_table(t: Table) -> str:
     for m in t.methods:
         diffs = [t.diff(m, c) for c in t.columns]
         cells = "".join(
-            f'<td data-lang="{escape(c)}" data-value="{100 * d:.1f}">{100 * d:+.1f}</td>'
+            f'<td data-lang="{escape(c)}" data-value="{_delta(d, t.scale)}">{_delta(d, t.scale)}</td>'
             if d is not None
             else f'<td data-lang="{escape(c)}" class="na">–</td>'
             for c, d in zip(t.columns, diffs, strict=True)
         )
         ok = [d for d in diffs if d is not None]
-        avg = f"{100 * sum(ok) / len(ok):+.1f}" if ok else "–"
+        avg = _delta(sum(ok) / len(ok), t.scale) if ok else "–"
         rows.append(
             f'<tr data-method="{escape(m.label)}"><td class="method">{escape(m.label)}</td>{cells}'
             f'<td class="avg">{avg}</td></tr>'
@@ -318,7 +345,8 @@ def _section(t: Table, colours: dict[Method, str], active: bool) -> str:
     else:
         body = (
             f"<h2>{name}: method × language</h2>"
-            '<p class="note">Percent. Bold outline: best method for the language. Averages marked * cover '
+            f'<p class="note">{"Percent. " if t.scale == 100.0 else ""}'
+            "Bold outline: best method for the language. Averages marked * cover "
             "only the languages that method has results for. Italic rows: the seed paper's published figures "
             "(Politov et al. 2025) for the corresponding method, where it reported one.</p>"
             + _main_table(t)
@@ -348,8 +376,10 @@ def render_report(
             name: {
                 "methods": [m.label for m in t.methods],
                 "columns": t.columns,
+                "percent": t.scale == 100.0,
+                "lower": t.lower_is_better,
                 "values": {
-                    m.label: {c: round(100 * v, 2) for (mm, c), v in t.values.items() if mm == m} for m in t.methods
+                    m.label: {c: round(t.scale * v, 4) for (mm, c), v in t.values.items() if mm == m} for m in t.methods
                 },
             }
             for name, t in tables.items()

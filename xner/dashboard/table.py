@@ -19,6 +19,15 @@ PREFIXES = ("test/", "projection/")
 MEASURES = ("recall", "precision", "f1")
 
 
+_FRACTIONS = {"precision", "recall", "f1", "aer", "accuracy"}
+_LOWER_IS_BETTER = ("aer", "loss", "seconds", "error", "unprojected")
+
+
+def lower_is_better(measure: str) -> bool:
+    name = measure.rsplit("/", 1)[-1]
+    return any(word in name for word in _LOWER_IS_BETTER)
+
+
 def metric_value(metrics: dict[str, float], measure: str) -> tuple[str, float] | None:
     """(key, value) of `measure` in a run's metrics: ``recall`` → ``test/recall`` or
     ``projection/recall``; a key containing "/" is looked up as given."""
@@ -69,11 +78,23 @@ class Table:
         vals = [source[(method, c)] for c in cols if (method, c) in source]
         return _mean(vals), len(vals)
 
+    @property
+    def scale(self) -> float:
+        """100 for precision/recall/F1/AER given as fractions (shown as percentages), else 1 (as is)."""
+        name = self.measure.rsplit("/", 1)[-1].split("_")[0]
+        fraction = name in _FRACTIONS and all(0.0 <= v <= 1.0 for v in self.values.values())
+        return 100.0 if fraction else 1.0
+
+    @property
+    def lower_is_better(self) -> bool:
+        """True for error-like measures (``align/aer``, losses, times): the best value is the lowest."""
+        return lower_is_better(self.measure)
+
     def best(self, column: str) -> set[Method]:
         vals = {m: v for m in self.methods if (v := self.values.get((m, column))) is not None}
         if not vals:
             return set()
-        top = max(vals.values())
+        top = min(vals.values()) if self.lower_is_better else max(vals.values())
         return {m for m, v in vals.items() if v == top}
 
     def diff(self, method: Method, column: str) -> float | None:
