@@ -95,6 +95,11 @@ def test_extra_scorer_interface():
         MatchingProjector(NgramCandidates(), GreedyMatcher(), weights=weights).project([inp])
     fused = MatchingProjector(NgramCandidates(), GreedyMatcher(), weights=weights, scorers={"translation": translation})
     assert fused.project([inp])[0].spans == [Span(7, 8, "LOC")]
+    # a run-time "ner" scorer (e.g. a tagger's span probabilities) serves n-gram candidates
+    ner = MatchingProjector(
+        NgramCandidates(), GreedyMatcher(), weights={"alignment": 1.0, "ner": 1.0}, scorers={"ner": translation}
+    )
+    assert ner.project([inp])[0].spans == [Span(7, 8, "LOC")]
     with pytest.raises(ConfigError, match=r"weights\.ner"):
         MatchingProjector(NgramCandidates(), GreedyMatcher(), weights={"alignment": 1, "ner": 1}).project([inp])
 

@@ -68,11 +68,12 @@ class MatchingProjector:
         for name, weight in self.weights.items():
             if not weight or name == "alignment":
                 continue
-            if name == "ner":
+            if name == "ner" and name not in self.scorers:
                 if any(c.probs is None for c in cands):
                     raise ConfigError(
                         "projection.weights.ner is non-zero but the candidates carry no span "
-                        "probabilities; use candidates=ner with a tagger that returns them, or set it to 0"
+                        "probabilities; use candidates=ner with a tagger that returns them, supply a "
+                        "'ner' scorer (e.g. the tagger's span_scores), or set it to 0"
                     )
             elif name not in self.scorers:
                 raise ConfigError(
