@@ -257,6 +257,12 @@ def test_submitit_local_sweep(env, tmp_path: Path):
     assert list(sweep.glob(".submitit/*/*_log.out"))  # submitit ran the jobs as its own processes
     logs = "".join(p.read_text() for p in sweep.glob(".submitit/*/*_log.*"))
     assert "/2 started" in logs
+    # the dashboard reads these runs too, for any metric key
+    from xner.dashboard.cli import build, parse_args
+
+    html, used, skipped = build(parse_args([str(sweep), "--metric", "data/test/sentences", "--no-reference"]))
+    assert (used, skipped) == (2, 0)
+    assert 'data-lang="hau" data-value="10"' in html and 'data-lang="sw" data-value="10"' in html
 
 
 @pytest.mark.slow
@@ -276,6 +282,8 @@ def test_projection_sweep_feeds_the_dashboard(env, tmp_path: Path):
             "data.limit=8",
             "matcher=greedy,ilp",
             "logger=none",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=1",  # joblib runs them one after another: the second finds the cache
             f"hydra.sweep.dir={sweep}",
         ],
         env,
