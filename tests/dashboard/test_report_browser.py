@@ -110,3 +110,11 @@ def test_unknown_baseline_is_a_clear_error(sweep: Path, tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "--baseline 'mt' is not a method" in err and "model-transfer" in err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_is_self_contained(report: Path):
+    import re
+
+    html = report.read_text()
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html)
+    assert "<link" not in html and "@import" not in html and "<script src" not in html
