@@ -82,6 +82,8 @@ def test_each_paper_method_composes_with_its_label_as_wandb_tag(method: str):
         m = method_of(OmegaConf.to_container(cfg, resolve=False), choices)
         assert cfg.logger.tags == [f"method:{m.label}"]
         assert m.backtranslation == method.endswith("_bt")
+        assert dict(cfg.tagger.label_map) == {"MISC": None}  # scored over PER/ORG/LOC like the seed
+        assert dict(cfg.data.label_map) == ({"DATE": None} if experiment == "paper_masakhaner" else {})
         if method == "model_transfer":
             assert cfg.task.name == "model_transfer" and "aligner" not in cfg
             assert cfg.task.pretrained == cfg.tagger.model
