@@ -166,6 +166,12 @@ def format_conll(sentences: Sequence[Sentence]) -> str:
     """Sentences → ``token<TAB>tag`` text (tags default to O)."""
     chunks = []
     for sent in sentences:
+        bad = next((w for w in sent.words if not w.strip() or any(c in w for c in "\t\n\r")), None)
+        if bad is not None:  # it would not read back as the same sentence
+            raise DataFormatError(
+                f"{sent.origin or sent.id}: token {bad!r} cannot be written to a CoNLL file "
+                "(empty, or holds a tab or a line break)"
+            )
         tags = sent.tags or ("O",) * len(sent.words)
         chunks.append("".join(f"{w}\t{t}\n" for w, t in zip(sent.words, tags, strict=True)))
     return "\n".join(chunks)
