@@ -201,6 +201,10 @@ CASES: list[Case] = [
          "{tmp}/f.txt:1: not valid UTF-8 (byte 0xff at column 1)"),
     Case("missing_file", lambda t: read_missing(t), "error", "{tmp}/nope.txt: file not found"),
     Case("directory_instead_of_file", lambda t: read_dir(t), "error", "{tmp}/d: is a directory"),
+    Case("writing_a_token_with_a_tab", lambda t: _write(t, ("New\tYork", "x")), "error",
+         "src.conll:3: token 'New\\tYork' cannot be written to a CoNLL file"),
+    Case("writing_an_empty_token", lambda t: _write(t, ("a", "")), "error",
+         "src.conll:3: token '' cannot be written to a CoNLL file"),
     # --- huge sentences (> 512 subwords) --------------------------------------------------------------------
     Case("huge_sentence_tagged_in_windows", lambda t: _tagger_tags([long_sentence(300), ["a"]]), "repair",
          "'windows_split': 1",
@@ -358,6 +362,14 @@ def _translate_tiny(tmp: Path, **kwargs: Any):
     from xner.translate.seq2seq import NLLBTranslator
 
     return NLLBTranslator(model="tiny-nllb:0", device="cpu", progress=False, **kwargs).translate([["a"]], "en", "de")
+
+
+def _write(tmp: Path, words: tuple[str, ...]):
+    from xner.data.conll import write_conll
+    from xner.data.types import Sentence
+
+    sentence = Sentence(words, ("O",) * len(words), id="s1", origin="src.conll:3")
+    return write_conll(tmp / "out.conll", [sentence])
 
 
 def _span(start: int, end: int):
