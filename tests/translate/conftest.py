@@ -1,4 +1,4 @@
-"""Fixtures: tiny translation models built once per session into a temporary XNER_HOME."""
+"""Fixtures. Tiny translation models are built once into ``$XNER_HOME/models`` (atomically) and reused."""
 
 from __future__ import annotations
 
@@ -8,18 +8,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def xner_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("xner_home")
-    old = os.environ.get("XNER_HOME")
-    os.environ["XNER_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("XNER_HOME", None)
-    else:
-        os.environ["XNER_HOME"] = old
 
 
 @pytest.fixture

@@ -37,18 +37,18 @@ def test_human_translation_gold_tags_offline_encoder(conf_dir, data_dir, tmp_pat
     # German test sentences → their human English translation (Europarl-NER) → gold English entities
     # → SimAlign (offline e5) → greedy matching back onto the German words: a good projection.
     cfg = compose_cfg(conf_dir, tmp_path, [
-        *EUROPARL_DE, "data.limit=25", "translator=parallel", *gold_tagger(data_dir),
+        *EUROPARL_DE, "data.limit=15", "translator=parallel", *gold_tagger(data_dir),
         "aligner.encoder=offline:multilingual-e5-small", "aligner.progress=false",
     ])
     metrics = run(cfg)
-    assert metrics["test/sentences"] == 25
+    assert metrics["test/sentences"] == 15
     assert metrics["test/f1"] > 0.7, metrics
     out = tmp_path / "run"
     rows = [json.loads(line) for line in (out / "translations.de-en.jsonl").read_text().splitlines()]
-    english = read_conll(data_dir / "europarl_ner" / "en-europarl.test.conll02")[:25]
+    english = read_conll(data_dir / "europarl_ner" / "en-europarl.test.conll02")[:15]
     assert [r["words"] for r in rows] == [list(s.words) for s in english]
     predicted = read_conll(out / "predictions.conll")
-    german = read_conll(data_dir / "europarl_ner" / "de-europarl.test.conll02")[:25]
+    german = read_conll(data_dir / "europarl_ner" / "de-europarl.test.conll02")[:15]
     assert [p.words for p in predicted] == [g.words for g in german]  # projected onto the ORIGINAL words
     assert metrics["projection/src_entities"] == metrics["tag/entities"] == sum(len(s.spans) for s in english)
 
