@@ -268,37 +268,53 @@ def test_submitit_local_sweep(env, tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_projection_sweep_feeds_the_dashboard(env, tmp_path: Path):
-    """Two real projection jobs (Europarl-NER en→de, offline encoder) → dashboard → headless browser.
-    The alignment stage is shared: the second job reads it from the artifact cache."""
-    _needs_groups("experiment/quickstart_projection")
+def test_offline_paper_sweep_feeds_the_dashboard(env, data_dir: Path, tmp_path: Path):
+    """The paper experiment's own method files, run for real offline: translate-test on Europarl-NER
+    German with its human English side as the translation, gold English entities as the tagger and
+    the offline encoder, three methods, the joblib launcher → dashboard (with the seed's published
+    Europarl figures as reference rows) → headless browser. The alignment stage is shared: computed
+    by the first job, read from the artifact cache by the others."""
     exe = shutil.which("chromium")
     sweep = tmp_path / "sweep"
     models = Path(os.environ.get("XNER_HOME") or Path.home() / ".cache" / "xner") / "models"
     if models.is_dir():  # reuse the offline encoder built once on this machine; stage outputs stay fresh
-        (Path(env["XNER_HOME"])).mkdir(parents=True, exist_ok=True)
+        Path(env["XNER_HOME"]).mkdir(parents=True, exist_ok=True)
         (Path(env["XNER_HOME"]) / "models").symlink_to(models)
+    offline = [
+        "lang=de",
+        "data=europarl_ner",
+        "data.limit=8",
+        "translator=parallel",
+        "~translator.model",
+        "~tagger",
+        "+tagger._target_=tests.dashboard.dashboard_runs.GoldTagger",
+        "~tagger.label_map",
+        f"+tagger.path={data_dir / 'europarl_ner' / 'en-europarl.test.conll02'}",
+        "aligner.encoder=offline:multilingual-e5-small",
+        "aligner.progress=false",
+    ]
     out = _sweep(
         [
-            "experiment=quickstart_projection",
-            "data.limit=8",
-            "matcher=greedy,ilp",
+            "experiment=paper_xtreme",
+            "+experiment/paper_method=heuristic_simalign,ngram_greedy_simalign,ngram_ilp_simalign",
+            *offline,
             "logger=none",
             "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=1",  # joblib runs them one after another: the second finds the cache
+            "hydra.launcher.n_jobs=1",
             f"hydra.sweep.dir={sweep}",
         ],
         env,
         timeout=400,
     )
-    # the alignment stage is shared by both jobs: computed by the first, read from the cache by the second
     assert out.count("xner.pipeline.stages][INFO] - aligning ") == 1
-    recalls = {p.parent.name: json.loads(p.read_text())["projection/recall"] for p in sweep.rglob("metrics.json")}
-    assert len(recalls) == 2
+    recalls = {
+        p.relative_to(sweep).parts[1]: json.loads(p.read_text())["test/recall"] for p in sweep.rglob("metrics.json")
+    }
+    assert sorted(recalls) == ["heuristic_simalign", "ngram_greedy_simalign", "ngram_ilp_simalign"]
     report = tmp_path / "report.html"
     from xner.dashboard.cli import main
 
-    assert main([str(sweep), "-o", str(report), "--no-reference"]) == 0
+    assert main([str(sweep), "-o", str(report), "--data-dir", str(data_dir)]) == 0
     if exe is None:
         pytest.skip("report written; checking it in a browser needs Debian's chromium")
     import importlib.util
@@ -306,14 +322,31 @@ def test_projection_sweep_feeds_the_dashboard(env, tmp_path: Path):
     spec = importlib.util.spec_from_file_location("dashboard_runs", REPO / "tests/dashboard/dashboard_runs.py")
     helpers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(helpers)
-    chromium_run, parse_dom = helpers.chromium_run, helpers.parse_dom
 
-    page = parse_dom(chromium_run(exe, report.as_uri(), tmp_path / "profile", "--dump-dom"))
-    assert page.texts["summary"].startswith("2 runs · 2 methods · 1 languages · 0 skipped")
-    for name, recall in recalls.items():
-        matcher = "greedy" if "greedy" in name else "ilp"
-        shown = page.find("main", "recall", f"proj-eval:ngram-{matcher}/simalign", "de/europarl_ner")
-        assert shown == f"{100 * recall:.1f}"
+    page = helpers.parse_dom(helpers.chromium_run(exe, report.as_uri(), tmp_path / "profile", "--dump-dom"))
+    assert page.texts["summary"].startswith("3 runs · 3 methods · 1 languages · 0 skipped")
+    labels = {
+        "heuristic_simalign": "heuristic/simalign",
+        "ngram_greedy_simalign": "ngram-greedy/simalign",
+        "ngram_ilp_simalign": "ngram-ilp/simalign",
+    }
+    for method, recall in recalls.items():
+        assert page.find("main", "recall", labels[method], "de/europarl_ner") == f"{100 * recall:.1f}"
+    # the seed's published Europarl-NER German figures (translate-test, SimAlign) as reference rows
+    from xner.dashboard.methods import Method
+    from xner.dashboard.reference import load_reference
+
+    ref, _ = load_reference(data_dir)
+    for method in ("heuristic_simalign", "ngram_greedy_simalign"):
+        key = (
+            Method("translate_test", "heuristic", "simalign")
+            if method.startswith("heuristic")
+            else Method("translate_test", "matching", "simalign", "", "ngram", "greedy")
+        )
+        published = ref[("europarl_ner", "de", key)]["recall"]
+        assert (
+            page.find("main", "recall", labels[method], "de/europarl_ner", row_class="ref") == f"{100 * published:.1f}"
+        )
 
 
 def test_a_failing_job_does_not_stop_the_sweep(env, tmp_path: Path):
