@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,6 @@ def cache(tmp_path):
     from xner.pipeline.cache import ArtifactCache
 
     return ArtifactCache(tmp_path / "cache")
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("XNER_DATA") or REPO.parent / "shared" / "data").resolve()
 
 
 SENTENCES = [

@@ -145,3 +145,26 @@ def test_translation_scorer_matrix_and_cache(cache):
     fresh = make(NLLBTranslator, "tiny-nllb:0")
     again = TranslationScorer(fresh, src, "en", "de", cache)(spans, tgt, cands, 0)
     assert (again == m).all() and fresh._loaded == {}
+
+
+def test_out_of_memory_batches_are_split_not_fatal():
+    t = make(NLLBTranslator, "tiny-nllb:0", beam_size=1)
+    expected = t.translate(SENTENCES, "de", "en")
+    _, engine = t._loaded["tiny-nllb:0"]
+    real = engine.generate
+
+    def small_only(batch, prefix_id):
+        if len(batch) > 1:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(batch, prefix_id)
+
+    engine.generate = small_only
+    assert t.translate(SENTENCES, "de", "en") == expected
+    assert t.stats["oom_splits"] >= 1
+
+    def broken(batch, prefix_id):
+        raise RuntimeError("device-side assert triggered")
+
+    engine.generate = broken
+    with pytest.raises(RuntimeError, match="device-side assert"):
+        t.translate([["neu"]], "de", "en")

@@ -222,7 +222,7 @@ class Seq2SeqTranslator(Translator):
                 missing = [i for i in batch if unique[i] not in done]
                 if not missing:
                     continue
-                out = engine.generate([ids[i] for i in batch], prefix_id)
+                out = self._generate(engine, [ids[i] for i in batch], prefix_id)
                 texts = tokenizer.batch_decode(out, skip_special_tokens=True)
                 new = {unique[i]: txt.strip() for i, txt in zip(batch, texts, strict=True) if i in missing}
                 if store is not None:
@@ -234,6 +234,26 @@ class Seq2SeqTranslator(Translator):
             bar.close()
             self.stats["seconds"] += time.perf_counter() - start
         log.info("translated %d sentences %s→%s in %.1fs", todo, s.code, t.code, self.stats["seconds"])
+
+    def _generate(self, engine, batch: list, prefix_id: int | None) -> list[list[int]]:
+        """`engine.generate`, halving the batch on out-of-memory (down to single sentences)."""
+        try:
+            return engine.generate(batch, prefix_id)
+        except RuntimeError as exc:
+            if "out of memory" not in str(exc).lower() or len(batch) == 1:
+                raise
+            self.stats["oom_splits"] = self.stats.get("oom_splits", 0) + 1
+            log.warning("out of memory on a batch of %d sentences; splitting it (lower translator.batch_tokens "
+                        "to avoid this)", len(batch))
+            try:
+                import torch
+
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+            except ImportError:  # pragma: no cover
+                pass
+            half = len(batch) // 2
+            return self._generate(engine, batch[:half], prefix_id) + self._generate(engine, batch[half:], prefix_id)
 
     def translate(
         self,
