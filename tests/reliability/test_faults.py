@@ -179,3 +179,22 @@ def test_a_model_save_that_fails_half_way_leaves_the_previous_model(tmp_path):
     save_model(SimpleNamespace(model=Part("weights"), tokenizer=Part("tokenizer")), target)
     assert sorted(p.name for p in target.iterdir()) == ["tokenizer", "weights"]
     assert (target / "weights").read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_a_sweep_killed_in_its_second_job_resumes_without_redoing_the_first(zygote, tmp_path):
+    """`-m` sweep of two jobs, killed while the second writes its metrics.json: rerunning the same
+    sweep skips the finished job and redoes the killed one, which never left a partial metrics.json."""
+    sweep = tmp_path / "sweep"
+    args = ["-m", "task=data_stats", "data=europarl_ner", "lang=de,es", "logger=none", f"hydra.sweep.dir={sweep}"]
+    killed = zygote.run(args, tmp_path / "first.log", "fsync:metrics.json:2")
+    assert killed.killed, killed.log[-3000:]
+    (first,), (second,) = sweep.glob("*lang=de*"), sweep.glob("*lang=es*")  # one directory per job
+    assert (first / "metrics.json").exists() and not (second / "metrics.json").exists()
+    assert list(second.glob(".metrics.json.*.tmp"))  # the torn write never became metrics.json
+    finished = (first / "metrics.json").read_bytes()
+
+    rerun = zygote.run(args, tmp_path / "rerun.log")
+    assert rerun.code == 0, rerun.log[-3000:]
+    assert "job already finished, skipping it" in rerun.log
+    assert (first / "metrics.json").read_bytes() == finished
+    assert json.loads((second / "metrics.json").read_text())["data/test/sentences"] == 799
