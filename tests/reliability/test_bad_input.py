@@ -214,6 +214,10 @@ CASES: list[Case] = [
     Case("huge_sentence_split_for_training", lambda t: _encode_long(t), "repair", "1 split into windows of ≤128",
          lambda enc: enc.stats.split_sentences == 1 and len(enc) > 1 and all(len(x) <= 128 for x in enc.input_ids)
          and sum(lab != -100 for labs in enc.labels for lab in labs) == 300),
+    Case("huge_sentence_truncated_for_translation", lambda t: _translate_tiny(
+        t, sentences=[long_sentence(60), ["a", "b"]], max_length=16, beam_size=1), "repair",
+         "1 sentence(s) longer than translator.max_length=16 tokens were truncated before translation",
+         lambda r: len(r) == 2),
     # --- parallel data and alignments -------------------------------------------------------------------------
     Case("parallel_files_differ_in_length", lambda t: _pairs(t, "a O\n\nb O\n", "x O\n"), "error",
          "parallel files differ in length: {tmp}/src.conll has 2 sentences, {tmp}/tgt.conll has 1"),
@@ -358,10 +362,11 @@ def _tag_on(device: str):
     return SourceTagger("tiny:0", device=device).predict([["a"]])
 
 
-def _translate_tiny(tmp: Path, **kwargs: Any):
+def _translate_tiny(tmp: Path, sentences=(("a",),), **kwargs: Any):
     from xner.translate.seq2seq import NLLBTranslator
 
-    return NLLBTranslator(model="tiny-nllb:0", device="cpu", progress=False, **kwargs).translate([["a"]], "en", "de")
+    with NLLBTranslator(model="tiny-nllb:0", device="cpu", progress=False, **kwargs) as translator:
+        return translator.translate([list(s) for s in sentences], "en", "de")
 
 
 def _write(tmp: Path, words: tuple[str, ...]):
