@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -240,7 +241,7 @@ def test_paper_sweep_with_joblib_reports_progress_and_resumes(env, tmp_path: Pat
 
 def test_submitit_local_sweep(env, tmp_path: Path):
     sweep = tmp_path / "sweep"
-    _sweep(
+    out = _sweep(
         [
             "task=data_stats",
             "lang=hau,sw",
@@ -250,9 +251,12 @@ def test_submitit_local_sweep(env, tmp_path: Path):
             "hydra.launcher.timeout_min=5",
             f"hydra.sweep.dir={sweep}",
             PROGRESS,
+            "+hydra.callbacks.progress.poll_s=0.2",
         ],
         env,
     )
+    assert "sweep" in out and "2 jobs" in out
+    assert re.search(r"[12]/2 jobs done \(0 failed\), ETA", out)  # the launching process watches the jobs
     metrics = {p.parent.name: json.loads(p.read_text()) for p in sweep.rglob("metrics.json")}
     assert sorted(metrics) == ["data.limit=10,lang=hau,task=data_stats", "data.limit=10,lang=sw,task=data_stats"]
     assert all(m["data/test/sentences"] == 10 for m in metrics.values())

@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -97,11 +98,38 @@ def _read_events(path: Path) -> list[dict[str, Any]]:
 
 
 class SweepProgress(Callback):
-    """Logs ``job i/N`` when a job starts and ends, with the number done and an ETA."""
+    """Logs ``job i/N`` when a job starts and ends, with the number done and an ETA.
 
-    def __init__(self) -> None:
+    With launchers whose jobs log elsewhere (submitit: each job's own log file), the launching
+    process also watches the sweep's progress files and logs ``k/N done, ETA`` every `poll_s`
+    seconds while something changed."""
+
+    def __init__(self, poll_s: float = 30.0) -> None:
+        self.poll_s = poll_s
         self._started: float | None = None
         self._resumed = False
+        self._stop: threading.Event | None = None
+
+    def __getstate__(self) -> dict[str, Any]:  # launchers pickle callbacks into their jobs
+        return {**self.__dict__, "_stop": None}
+
+    def _watch(self, folder: Path, state: dict[str, Any], stop: threading.Event) -> None:
+        path, seen = folder / f"events-{state['id']}.jsonl", -1
+        while not stop.wait(self.poll_s):
+            events = _read_events(path)
+            if len(events) == seen:
+                continue
+            seen = len(events)
+            ran = sum(not e.get("resumed") for e in events)
+            failed = sum(e.get("status") != "COMPLETED" for e in events)
+            eta = eta_seconds(time.time() - float(state["start"]), len(events), ran, state.get("total"))
+            log.info(
+                "%d/%s jobs done (%d failed), ETA %s",
+                len(events),
+                state.get("total") or "?",
+                failed,
+                format_duration(eta),
+            )
 
     # -- launching process -------------------------------------------------------------------
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -118,8 +146,14 @@ class SweepProgress(Callback):
             log.warning("sweep progress disabled: cannot write %s (%s)", folder, exc)
             return
         log.info("sweep %s: %s jobs", config.hydra.sweep.dir, total if total is not None else "?")
+        launcher = str(config.hydra.launcher.get("_target_", ""))
+        if "submitit" in launcher.lower():  # jobs log into their own files: report from here too
+            self._stop = threading.Event()
+            threading.Thread(target=self._watch, args=(folder, state, self._stop), daemon=True).start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        if self._stop is not None:
+            self._stop.set()
         folder = _progress_dir(config)
         state = _read_json(folder / _STATE)
         if state is None:
