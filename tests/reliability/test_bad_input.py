@@ -243,6 +243,11 @@ CASES: list[Case] = [
          "t.conll:7: source entity PER [1, 4) lies outside the source sentence of 2 words"),
     Case("aligner_pair_counts_differ", lambda t: _check_pairs(), "error",
          "cannot align source/target: 2 source sentences but 1 target sentences"),
+    Case("labels_differ_train_vs_test_error", lambda t: _labels(policy="error"), "error",
+         "task.label_policy=error: training types ['LOC', 'MISC', 'ORG', 'PER'] differ from evaluation types"),
+    Case("labels_differ_train_vs_test_repaired", lambda t: _labels(policy="intersect"), "repair",
+         "entity type MISC is not in the evaluation set: mapped to O for training",
+         lambda r: r.mapping.get("MISC", "x") is None and r.unseen == ["DATE"]),
     # --- translations ---------------------------------------------------------------------------------------------
     Case("precomputed_missing_ids", lambda t: translate_precomputed(
         t, "s1\tHallo Welt\ns2\tzwei\n", "tr.tsv", [["a"], ["b"], ["c"]], ids=["s1", "s2", "s3"]), "error",
@@ -262,6 +267,8 @@ CASES: list[Case] = [
     Case("precomputed_jsonl_bad_record", lambda t: translate_precomputed(
         t, '{"id": "s1", "words": ["a"]}\n{"id": "s2"}\n', "tr.jsonl", [["a"], ["b"]], ids=["s1", "s2"]), "error",
          "{tmp}/tr.jsonl:2: expected a JSON object with 'id' and 'words' or 'text'"),
+    Case("parallel_translation_missing", lambda t: _parallel_translate([["Hallo"], ["unbekannt", "Satz"]]), "error",
+         "translator=parallel: 1 of 2 sentences have no human translation"),
     Case("nllb_unsupported_language", lambda t: _nllb_code("bbj"), "error",
          "lang=bbj (Ghomálá') is not supported by the translation model 'facebook/nllb-200-3.3B'"),
     # --- languages, models ---------------------------------------------------------------------------------------
@@ -375,6 +382,21 @@ def _write(tmp: Path, words: tuple[str, ...]):
 
     sentence = Sentence(words, ("O",) * len(words), id="s1", origin="src.conll:3")
     return write_conll(tmp / "out.conll", [sentence])
+
+
+def _labels(policy: str):
+    from xner.ner.encoding import reconcile_labels
+
+    return reconcile_labels(["PER", "ORG", "LOC", "MISC"], ["PER", "ORG", "LOC", "DATE"], policy=policy)
+
+
+def _parallel_translate(sentences):
+    from xner.data.types import Sentence, SentencePair
+    from xner.translate.files import ParallelTranslator
+
+    translator = ParallelTranslator()
+    translator.add_pairs([SentencePair(Sentence(("Hallo",), None), Sentence(("Hello",), None))])
+    return translator.translate(sentences, "de", "en")
 
 
 def _span(start: int, end: int):
