@@ -219,7 +219,7 @@ class Seq2SeqTranslator(Translator):
         start = time.perf_counter()
         try:
             for batch in batches:
-                missing = [i for i in batch if unique[i] not in done]
+                missing = {i for i in batch if unique[i] not in done}
                 if not missing:
                     continue
                 out = self._generate(engine, [ids[i] for i in batch], prefix_id)
