@@ -190,7 +190,7 @@ class ParallelTranslator(Translator):
 
                 sides.append([tuple(x.words) for x in read_conll(p)])
             else:
-                sides.append([tuple(line.split()) for line in p.read_text(encoding="utf-8").splitlines()])
+                sides.append([tuple(line.split()) for line in _text_lines(p)])
         if len(sides[0]) != len(sides[1]):
             raise DataFormatError(f"parallel files differ in length: {src} has {len(sides[0])} sentences, "
                                   f"{tgt} has {len(sides[1])}")
