@@ -269,6 +269,10 @@ CASES: list[Case] = [
          "{tmp}/tr.jsonl:2: expected a JSON object with 'id' and 'words' or 'text'"),
     Case("parallel_translation_missing", lambda t: _parallel_translate([["Hallo"], ["unbekannt", "Satz"]]), "error",
          "translator=parallel: 1 of 2 sentences have no human translation"),
+    Case("parallel_lines_not_utf8", lambda t: _parallel_files(t, b"Hallo\nWelt\n", "Hello\nW\xf6rld\n".encode(
+        "latin-1")), "error", "{tmp}/en.txt:2: not UTF-8 text (byte 0xf6 at column 2)"),
+    Case("parallel_lines_with_line_separator", lambda t: _parallel_files(t, "Hallo\u2028du\nWelt\n", "Hi\nWorld\n"),
+         "repair", "", lambda r: r == [["Hi"], ["World"]]),
     Case("nllb_unsupported_language", lambda t: _nllb_code("bbj"), "error",
          "lang=bbj (Ghomálá') is not supported by the translation model 'facebook/nllb-200-3.3B'"),
     # --- languages, models ---------------------------------------------------------------------------------------
@@ -397,6 +401,14 @@ def _parallel_translate(sentences):
     translator = ParallelTranslator()
     translator.add_pairs([SentencePair(Sentence(("Hallo",), None), Sentence(("Hello",), None))])
     return translator.translate(sentences, "de", "en")
+
+
+def _parallel_files(tmp: Path, source: str | bytes, target: str | bytes):
+    from xner.translate.files import ParallelTranslator
+
+    src, tgt = put(tmp, source, "de.txt"), put(tmp, target, "en.txt")
+    translator = ParallelTranslator(source_file=str(src), target_file=str(tgt), format="lines")
+    return translator.translate([["Hallo", "du"], ["Welt"]], "de", "en")
 
 
 def _span(start: int, end: int):
