@@ -198,3 +198,16 @@ def test_a_sweep_killed_in_its_second_job_resumes_without_redoing_the_first(zygo
     assert "job already finished, skipping it" in rerun.log
     assert (first / "metrics.json").read_bytes() == finished
     assert json.loads((second / "metrics.json").read_text())["data/test/sentences"] == 799
+
+
+def test_a_corrupt_metrics_json_is_not_taken_for_a_finished_job(zygote, tmp_path):
+    """A metrics.json cut by something outside xner (a copy, a full disk) must not make the sweep
+    skip the job: it is rerun and the file rewritten whole."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.json").write_text('{"data/test/sentences": 7')
+    result = zygote.run(["task=data_stats", "data=europarl_ner", "lang=de", "logger=none", f"hydra.run.dir={run}"],
+                        tmp_path / "job.log")
+    assert result.code == 0, result.log[-3000:]
+    assert "metrics.json is corrupt; rerunning the job" in result.log
+    assert json.loads((run / "metrics.json").read_text())["data/test/sentences"] == 799
