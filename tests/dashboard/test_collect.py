@@ -86,3 +86,20 @@ def test_hidden_and_bookkeeping_folders_are_not_searched(tmp_path: Path):
     make_run(tmp_path / "run" / "wandb", "offline", "hau", "model_transfer", metrics=test_metrics(0.5))
     coll = collect_runs([tmp_path])
     assert [r.lang for r in coll.runs] == ["swa"] and coll.skipped == []
+
+
+def test_by_config_key_tells_methods_apart(tmp_path: Path):
+    import yaml
+
+    for name, model in (("small", "nllb-600M"), ("large", "nllb-3.3B")):
+        run = make_run(tmp_path, name, "swa", "translate_test", "heuristic", "simalign", metrics=test_metrics(0.5))
+        cfg = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
+        cfg["translator"] = {"model": model}
+        (run / ".hydra" / "config.yaml").write_text(yaml.safe_dump(cfg))
+    assert len(collect_runs([tmp_path]).runs) == 1  # the same method: the newest is kept
+    labels = sorted(r.method.label for r in collect_runs([tmp_path], by=["translator.model"]).runs)
+    assert labels == [
+        "heuristic/simalign [translator.model=nllb-3.3B]",
+        "heuristic/simalign [translator.model=nllb-600M]",
+    ]
+    assert all(r.method.reference_key().extra == "" for r in collect_runs([tmp_path], by=["translator.model"]).runs)

@@ -53,12 +53,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "the repository)",
     )
     p.add_argument("--no-reference", action="store_true", help="leave out the seed paper's figures")
+    p.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a config key whose value also tells methods apart, e.g. --by translator.model (repeatable); "
+        "without it, runs that differ only there count as the same method and the newest is kept",
+    )
     return p.parse_args(argv)
 
 
 def build(args: argparse.Namespace) -> tuple[str, int, int]:
     """The report's HTML, the number of runs used and the number skipped."""
-    collection = collect_runs(args.dirs)
+    collection = collect_runs(args.dirs, by=args.by)
     reference, ref_note = (
         ({}, "seed reference figures left out (--no-reference)") if args.no_reference else load_reference(args.data_dir)
     )

@@ -8,11 +8,12 @@ record with the reason, so the report can say what it left out and why. Nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def parse_metrics(text: str) -> tuple[dict[str, float], dict[str, str], list[str
     return metrics, meta, dropped
 
 
-def read_run(path: Path) -> Run | Skipped:
+def read_run(path: Path, by: Sequence[str] = ()) -> Run | Skipped:
     """Read one run directory (pure apart from the file reads)."""
     metrics_path = path / "metrics.json"
     config_path = path / ".hydra" / "config.yaml"
@@ -148,7 +149,7 @@ def read_run(path: Path) -> Run | Skipped:
     return Run(
         path=path,
         lang=lang,
-        method=method_of(cfg, choices),
+        method=_with_extra(method_of(cfg, choices), cfg, by),
         metrics=metrics,
         meta={**meta, **({"meta/ignored": "; ".join(dropped)} if dropped else {})},
         mtime=metrics_path.stat().st_mtime,
@@ -157,11 +158,20 @@ def read_run(path: Path) -> Run | Skipped:
     )
 
 
-def collect_runs(dirs: Iterable[str | os.PathLike]) -> Collection:
+def _with_extra(method: Method, cfg: dict[str, Any], by: Sequence[str]) -> Method:
+    """`method` told apart further by the values of config keys `by` (e.g. ``translator.model``)."""
+    if not by:
+        return method
+    extra = ", ".join(f"{key}={get_path(cfg, key)}" for key in by)
+    return dataclasses.replace(method, extra=extra)
+
+
+def collect_runs(dirs: Iterable[str | os.PathLike], by: Sequence[str] = ()) -> Collection:
     """All runs under `dirs` (sweep dirs, run dirs, or parents of either).
 
     Two runs of the same method and language (e.g. a sweep rerun in a new directory) keep the newest;
-    the older one is listed as skipped."""
+    the older one is listed as skipped. `by` names further config keys that tell methods apart
+    (``translator.model`` to compare translation models side by side)."""
     roots = [Path(d) for d in dirs]
     missing = [str(r) for r in roots if not r.is_dir()]
     if missing:
@@ -176,7 +186,7 @@ def collect_runs(dirs: Iterable[str | os.PathLike]) -> Collection:
             if path.resolve() in seen:
                 continue
             seen.add(path.resolve())
-            result = read_run(path)
+            result = read_run(path, by)
             (found if isinstance(result, Run) else skipped).append(result)
         if len(found) + len(skipped) == n_before:
             notes.append(f"{root}: no run directories (no metrics.json or .hydra/config.yaml) found")

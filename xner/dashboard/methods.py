@@ -33,11 +33,15 @@ class Method:
     candidates: str = ""
     matcher: str = ""
     backtranslation: bool = False
+    extra: str = ""  # values of further distinguishing config keys (dashboard --by), e.g. "translator.model=…"
 
     @property
     def label(self) -> str:
         """Short name: ``model-transfer``, ``heuristic/simalign``, ``ngram-ilp/awesome+bt``, ...
         An aligner variant is shown only when it is not the aligner's default (SimAlign: itermax)."""
+        return self._core_label() + (f" [{self.extra}]" if self.extra else "")
+
+    def _core_label(self) -> str:
         if self.task == "model_transfer":
             return "model-transfer"
         if self.task not in _PROJECTION_TASKS:

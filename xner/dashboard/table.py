@@ -141,6 +141,7 @@ def method_order(method: Method) -> tuple:
         method.aligner,
         method.aligner_variant,
         method.backtranslation,
+        method.extra,
     )
 
 
