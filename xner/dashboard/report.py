@@ -40,9 +40,9 @@ table{border-collapse:collapse;font-size:12px;margin:.3em 0}
 th,td{border:1px solid #ddd;padding:2px 5px;text-align:right;white-space:nowrap}
 th{background:#f4f6f8;font-weight:600} th.method,td.method{text-align:left}
 tr.ref td{font-style:italic;color:#555;background:#fafafa} td.best{font-weight:700;outline:2px solid #333}
-tr.bestrow td{font-size:10px;writing-mode:vertical-rl;white-space:nowrap;text-align:left;vertical-align:top;
-  padding:4px 2px}
-tr.bestrow td.method{writing-mode:horizontal-tb;vertical-align:middle}
+tr.bestrow td{font-size:10px;text-align:center;white-space:normal}
+table.wide tr.bestrow td{writing-mode:vertical-rl;white-space:nowrap;text-align:left;vertical-align:top;padding:4px 2px}
+table.wide tr.bestrow td.method{writing-mode:horizontal-tb;vertical-align:middle}
 td.method,th.method{position:sticky;left:0;background:#fff;z-index:1} th.method{background:#f4f6f8}
 td.avg,th.avg{border-left:2px solid #999}
 .note{color:#666;font-size:12px} .na{color:#bbb} ul.skipped li{font-size:12px;margin:.15em 0}
@@ -177,7 +177,8 @@ def _main_table(t: Table) -> str:
         top = pick(avgs, key=lambda m: avgs[m]) if avgs else None
         best_avg.append(f'<td class="avg" data-group="{g}">{escape(top.label) if top else "–"}</td>')
     rows.append(f'<tr class="bestrow"><td class="method"><b>best</b></td>{best_cells}{"".join(best_avg)}</tr>')
-    return f'<div class="scroll"><table class="main" data-measure="{t.measure}">{"".join(rows)}</table></div>'
+    cls = "main wide" if len(t.columns) > 8 else "main"  # many languages: vertical "best" labels
+    return f'<div class="scroll"><table class="{cls}" data-measure="{t.measure}">{"".join(rows)}</table></div>'
 
 
 def _avg_cells(t: Table, m: Method, groups: list[str], reference: bool) -> list[str]:
