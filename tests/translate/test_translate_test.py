@@ -78,6 +78,11 @@ def test_tiny_nllb_all_projection_paths(conf_dir, data_dir, tmp_path, projection
         assert metrics["markers/entities"] == metrics["tag/entities"]
     if "projection.backtranslation=true" in projection:
         assert metrics["backtranslation/entities"] == metrics["tag/entities"]
+    if "projection=marker" in projection:
+        rows = (tmp_path / "run" / "marked.en-de.jsonl").read_text().splitlines()
+        assert len(rows) == 6 and set(json.loads(rows[0])) >= {"marked", "output", "words", "spans"}
+    if "projection.backtranslation=true" in projection:
+        assert len((tmp_path / "run" / "backtranslation.en-de.jsonl").read_text().splitlines()) == 6
     if projection == ["projection=marker"]:  # a rerun translates nothing and gives the same result
         again = run(compose_cfg(conf_dir, tmp_path / "again", overrides, shared_cache))
         assert again["translate/translated"] == 0 and again["translate/cached"] > 0

@@ -84,7 +84,7 @@ def run(ctx: RunContext) -> dict[str, float]:
             with open_projector(cfg) as projector:
                 _, projections = projector.project_with(
                     translator, english, en_spans, en, tgt_lang, targets=[t.words for t in target],
-                    cache=ctx.cache,
+                    cache=ctx.cache, artifact=ctx.output_dir / f"marked.{en.code}-{tgt_lang.code}.jsonl",
                 )
                 metrics.update(projector.metrics)
             stats = ProjectionStats()

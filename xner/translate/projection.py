@@ -16,12 +16,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from xner.data.types import Sentence, Span
 from xner.errors import ConfigError
 from xner.project.base import ProjectionInput, SentenceProjection
 from xner.translate.base import LangLike, Translator
+from xner.translate.codes import as_language
 from xner.translate.markers import MarkedResult, fuzzy_locate
 from xner.translate.stage import summarize_markers, translate_with_markers
 
@@ -106,12 +108,14 @@ class MarkerProjector:
         *,
         targets: Sequence[Sequence[str]] | None = None,
         cache=None,
+        artifact: Path | None = None,
     ) -> tuple[list[MarkedResult], list[SentenceProjection]]:
         """Translate with markers; project onto `targets` (translate-test) or onto the marked
         translations themselves (`targets` None: translate-train, EasyProject)."""
         results = translate_with_markers(
             translator, src_words, src_spans, src, tgt, cache=cache, min_similarity=self.min_similarity,
             fallback=self.fallback, fallback_similarity=self.fallback_similarity, what="projection=marker",
+            skip_without_entities=targets is not None, artifact=artifact,
         )
         self.metrics = summarize_markers(results, "projection=marker")
         if targets is None:
@@ -140,9 +144,11 @@ def backtranslation_inputs(
     the labelled back-translation aligned monolingually with each original target sentence."""
     from xner.pipeline.stages import align_pairs
 
+    s, t = as_language(src), as_language(tgt)
     results = translate_with_markers(
-        translator, src_words, src_spans, src, tgt, cache=ctx.cache, min_similarity=min_similarity,
+        translator, src_words, src_spans, s, t, cache=ctx.cache, min_similarity=min_similarity,
         fallback=fallback, fallback_similarity=fallback_similarity, what="back-translation",
+        skip_without_entities=True, artifact=Path(ctx.output_dir) / f"backtranslation.{s.code}-{t.code}.jsonl",
     )
     metrics = {k.replace("markers/", "backtranslation/"): v
                for k, v in summarize_markers(results, "back-translation").items()}
@@ -169,7 +175,8 @@ def marker_train_set(
         if not isinstance(projector, MarkerProjector):
             raise ConfigError("marker_train_set needs projection=marker")
         results, projections = projector.project_with(
-            translator, [s.words for s in sentences], [s.spans for s in sentences], src, tgt, cache=ctx.cache
+            translator, [s.words for s in sentences], [s.spans for s in sentences], src, tgt, cache=ctx.cache,
+            artifact=Path(ctx.output_dir) / f"marked.{as_code(src)}-{as_code(tgt)}.jsonl",
         )
         metrics = dict(projector.metrics)
     code = as_code(tgt)

@@ -10,6 +10,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -104,25 +105,38 @@ def translate_with_markers(
     fallback: bool = True,
     fallback_similarity: float = 0.8,
     what: str = "projection=marker",
+    skip_without_entities: bool = False,
+    artifact: Path | None = None,
 ) -> list[MarkedResult]:
     """Translate sentences with ``[ ]`` around their entities and read the labelled spans back.
 
     Every distinct entity is also translated alone (batched, cached) to label the marked ranges
-    (see `xner.translate.markers.read_marked`). Summarise the outcome with `summarize_markers`."""
+    (see `xner.translate.markers.read_marked`). `skip_without_entities`: sentences without entities
+    are not translated (their result has no words) — for uses that only need the entities. `artifact`:
+    a JSONL file recording, per sentence, the marked input, the raw output, and the spans read back.
+    Summarise the outcome with `summarize_markers`."""
     _needs_model(translator, what)
     s, t = as_language(src), as_language(tgt)
-    marked = [insert_markers(w, sp) for w, sp in zip(sentences, spans, strict=True)]
-    outputs = translator.translate(marked, s, t, cache=cache)
+    todo = [k for k, sp in enumerate(spans) if sp or not skip_without_entities]
+    marked = {k: insert_markers(sentences[k], spans[k]) for k in todo}
+    outputs = dict(zip(todo, translator.translate([marked[k] for k in todo], s, t, cache=cache), strict=True))
     phrases = list(dict.fromkeys(tuple(w[x.start : x.end]) for w, sp in zip(sentences, spans, strict=True)
                                  for x in sp))
     alone = dict(zip(phrases, translator.translate([list(p) for p in phrases], s, t, cache=cache), strict=True))
     results = []
-    for words, sp, out in zip(sentences, spans, outputs, strict=True):
+    for k, (words, sp) in enumerate(zip(sentences, spans, strict=True)):
         ents = [list(words[x.start : x.end]) for x in sp]
         results.append(
-            read_marked(out, ents, [x.label for x in sp], [alone[tuple(e)] for e in ents],
+            read_marked(outputs.get(k, []), ents, [x.label for x in sp], [alone[tuple(e)] for e in ents],
                         min_similarity=min_similarity, fallback=fallback, fallback_similarity=fallback_similarity)
         )
+    if artifact is not None:
+        atomic_write_text(artifact, "".join(
+            json.dumps({"marked": marked.get(k), "output": outputs.get(k), "words": r.words,
+                        "spans": [[x.start, x.end, x.label] for x in r.spans],
+                        "unprojected": dict(r.unprojected), "issues": dict(r.issues)}, ensure_ascii=False) + "\n"
+            for k, r in enumerate(results)
+        ))
     return results
 
 
