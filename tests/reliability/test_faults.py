@@ -103,7 +103,7 @@ def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job,
     assert re.search(r"aligning \d+ sentence pairs \([1-9]\d* cached", logs["projection"])
     assert "reusing cached output" not in logs["output"]  # the torn projection entry was never used ...
     assert "reusing cached output" in logs["training"]  # ... the one written after it was
-    assert "aligning" not in final.log and "translated" not in final.log
+    assert "aligning" not in final.log and not re.search(r"translated \d+ sentences", final.log)
 
     # and everything matches the uninterrupted run, byte for byte
     for name in job.outputs:
@@ -211,3 +211,31 @@ def test_a_corrupt_metrics_json_is_not_taken_for_a_finished_job(zygote, tmp_path
     assert result.code == 0, result.log[-3000:]
     assert "metrics.json is corrupt; rerunning the job" in result.log
     assert json.loads((run / "metrics.json").read_text())["data/test/sentences"] == 799
+
+
+TRANSLATE_TEST = [
+    "task=translate_test", "data=europarl_ner", "lang=de", "data.limit=10", "translator=nllb",
+    "translator.model=tiny-nllb:0", "translator.device=cpu", "translator.max_length=24", "translator.beam_size=1",
+    "translator.batch_tokens=48", "translator.progress=false", "tagger=tiny", "aligner=simalign",
+    "aligner.encoder=offline:multilingual-e5-small", "aligner.progress=false", "projection=matching",
+    "candidates=ngram", "matcher=greedy", "logger=none", "print_metrics=false",
+]
+
+
+def test_translate_test_killed_while_tagging_resumes_to_identical_outputs(zygote, job, tmp_path):
+    """The source tagger's output is one cache entry: a kill while it is written leaves no entry;
+    the rerun tags again, reuses the cached translations, and ends byte-identical to a clean run."""
+    clean = zygote.run([*TRANSLATE_TEST, f"paths.cache_dir={tmp_path / 'c0'}", f"hydra.run.dir={tmp_path / 'r0'}"],
+                       tmp_path / "clean.log")
+    assert clean.code == 0, clean.log[-3000:]
+    args = [*TRANSLATE_TEST, f"paths.cache_dir={tmp_path / 'c1'}", f"hydra.run.dir={tmp_path / 'r1'}"]
+    killed = zygote.run(args, tmp_path / "killed.log", "fsync:/tag/:1")
+    assert killed.killed, killed.log[-3000:]
+    assert audit_cache(tmp_path / "c1").bad == [] and not list((tmp_path / "c1" / "tag").glob("*.pkl"))
+    rerun = zygote.run(args, tmp_path / "rerun.log")
+    assert rerun.code == 0, rerun.log[-3000:]
+    assert not re.search(r"translated \d+ sentences", rerun.log)  # the translations were reused ...
+    assert "loading tagger" in rerun.log  # ... the tagging was redone
+    for name in ("predictions.conll", "translations.de-en.jsonl"):
+        assert (tmp_path / "r1" / name).read_bytes() == (tmp_path / "r0" / name).read_bytes(), name
+    assert job.stable_metrics(tmp_path / "r1") == job.stable_metrics(tmp_path / "r0")
