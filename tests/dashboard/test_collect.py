@@ -103,3 +103,18 @@ def test_by_config_key_tells_methods_apart(tmp_path: Path):
         "heuristic/simalign [translator.model=nllb-600M]",
     ]
     assert all(r.method.reference_key().extra == "" for r in collect_runs([tmp_path], by=["translator.model"]).runs)
+
+
+def test_unreadable_metrics_file_is_skipped_with_the_reason(tmp_path: Path, monkeypatch):
+    make_run(tmp_path, "r", "swa", "model_transfer", metrics=test_metrics(0.5))
+    real = Path.read_text
+
+    def deny(self, *args, **kwargs):
+        if self.name == "metrics.json":
+            raise PermissionError(13, "Permission denied")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", deny)
+    coll = collect_runs([tmp_path])
+    assert coll.runs == []
+    assert coll.skipped[0].reason == "metrics.json cannot be read (Permission denied)"

@@ -127,6 +127,8 @@ def read_run(path: Path, by: Sequence[str] = ()) -> Run | Skipped:
         metrics, meta, dropped = parse_metrics(metrics_path.read_text(encoding="utf-8", errors="replace"))
     except ValueError as exc:
         return Skipped(path, str(exc))
+    except OSError as exc:
+        return Skipped(path, f"metrics.json cannot be read ({exc.strerror or exc})")
     try:
         cfg = _load_yaml(config_path)
     except (OSError, ValueError, yaml.YAMLError) as exc:
