@@ -75,7 +75,7 @@ def encode_sentences(
         return out
     n_special = tokenizer.num_special_tokens_to_add()
     budget = max_length - n_special
-    enc = tokenizer([list(s.words) for s in usable], is_split_into_words=True, add_special_tokens=False)
+    enc = tokenizer([list(s.words) for s in usable], is_split_into_words=True, add_special_tokens=False, verbose=False)
     pieces: list[tuple[Sentence, int, int]] = []
     for i, s in enumerate(usable):
         counts = np.bincount([w for w in enc.word_ids(i) if w is not None], minlength=len(s.words))

@@ -137,7 +137,7 @@ class SourceTagger:
         # Pass 1: subword counts per word, to split long sentences at word boundaries.
         items: list[tuple[int, int, int]] = []  # (sentence, word start, word end)
         if lists:
-            enc = tok([w or [""] for w in lists], is_split_into_words=True, add_special_tokens=False)
+            enc = tok([w or [""] for w in lists], is_split_into_words=True, add_special_tokens=False, verbose=False)
         for s, words in enumerate(lists):
             if not words:
                 continue
