@@ -44,7 +44,7 @@ def synthetic_inputs(n: int, seed: int = 0) -> list:
     out = []
     for k in range(n):
         m = int(rng.integers(8, 41))
-        t = max(1, int(round(m * rng.uniform(0.8, 1.2))))
+        t = max(1, int(np.rint(m * rng.uniform(0.8, 1.2))))
         words = tuple(vocab[i] for i in rng.integers(0, len(vocab), t))
         spans, pos = [], int(rng.integers(0, 4))
         for _ in range(int(rng.integers(0, 4))):
@@ -56,7 +56,7 @@ def synthetic_inputs(n: int, seed: int = 0) -> list:
         links = set()
         for i in range(m):
             if rng.random() < 0.9:
-                j = int(round(i * t / m + rng.integers(-1, 2)))
+                j = int(np.rint(i * t / m + rng.integers(-1, 2)))
                 links.add((i, min(max(j, 0), t - 1)))
             if rng.random() < 0.1:
                 links.add((i, int(rng.integers(0, t))))
