@@ -35,6 +35,20 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
     return Path(value).expanduser().resolve()
 
 
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """False when HF offline mode is set or huggingface.co does not answer quickly — so an offline
+    run fails at once instead of after the datasets library's retries."""
+    if any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")):
+        return False
+    import socket
+
+    try:
+        socket.create_connection(("huggingface.co", 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 class NerDataset:
     """A named NER dataset: a file per split under `data_dir`, with an optional hub fallback."""
 
@@ -105,6 +119,12 @@ class NerDataset:
             raise DataFormatError(
                 f"{local}: file not found (data={self.name}, lang={self.lang}, split={split}); "
                 f"set XNER_DATA or paths.data_dir to the directory holding {self.name}/"
+            )
+        if not _hub_reachable():
+            raise XnerError(
+                f"data={self.name} lang={self.lang} split={split}: no local file {local}, and the hub "
+                f"dataset {self.hub_name!r} cannot be fetched offline. Point XNER_DATA or paths.data_dir "
+                "at a local copy."
             )
         try:
             import datasets
