@@ -80,9 +80,9 @@ class Zygote:
             self.proc.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
-def zygote(data_dir: Path) -> Iterator[Zygote]:
-    env = {
+def job_env(data_dir: Path, hash_seed: int) -> dict[str, str]:
+    """The environment of every job; `hash_seed` fixes Python's string-hash order per process."""
+    return {
         **os.environ,
         "XNER_DATA": str(data_dir),
         # one intra-op thread: on a shared 2-core machine, spinning OpenMP threads make tiny models
@@ -95,8 +95,13 @@ def zygote(data_dir: Path) -> Iterator[Zygote]:
         "WANDB_SILENT": "true",
         "TOKENIZERS_PARALLELISM": "false",
         "PYTHONPATH": str(REPO),
+        "PYTHONHASHSEED": str(hash_seed),
     }
-    runner = Zygote(env)
+
+
+@pytest.fixture(scope="session")
+def zygote(data_dir: Path) -> Iterator[Zygote]:
+    runner = Zygote(job_env(data_dir, hash_seed=0))  # forked jobs share the zygote's hash order
     try:
         yield runner
     finally:
@@ -165,3 +170,18 @@ def e5_simalign() -> Iterator[object]:
         yield aligner.load()
     finally:
         aligner.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_process(data_dir: Path):
+    """Run one job in a new interpreter (not forked), with another string-hash order than the zygote's."""
+
+    def run(args: Sequence[str], log: Path, timeout: float = 600) -> JobResult:
+        with open(log, "w") as out:
+            proc = subprocess.run([sys.executable, str(HERE / "faultrun.py"), *args], stdout=out,
+                                  stderr=subprocess.STDOUT, env=job_env(data_dir, hash_seed=1), cwd=REPO,
+                                  timeout=timeout)
+        code = proc.returncode
+        return JobResult(code if code >= 0 else None, -code if code < 0 else None, Path(log).read_text())
+
+    return run

@@ -1,7 +1,7 @@
 """Determinism: the same config and seed twice give byte-identical projected files, predictions and
 metrics on CPU — here with the artifact cache off, so every stage (translation, alignment,
-projection, training) is computed again in a new process — and the run records its seed and the
-library versions in metrics.json and in the W&B run config."""
+projection, training) is computed again, in a new interpreter with a different string-hash seed —
+and the run records its seed and the library versions in metrics.json and in the W&B run config."""
 
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ def wandb_config(run_dir: Path) -> dict:
     return config
 
 
-def test_same_config_and_seed_twice_gives_identical_outputs(zygote, job, reference_run, tmp_path):
-    result = zygote.run(job.args_for(tmp_path, "logger=wandb", "cache.enabled=false"), tmp_path / "job.log")
+def test_same_config_and_seed_twice_gives_identical_outputs(fresh_process, job, reference_run, tmp_path):
+    # a new interpreter with another PYTHONHASHSEED: output must not depend on set/dict order of strings
+    result = fresh_process(job.args_for(tmp_path, "logger=wandb", "cache.enabled=false"), tmp_path / "job.log")
     assert result.code == 0, result.log[-3000:]
     run = tmp_path / "run"
     assert not (tmp_path / "cache").exists()  # nothing was reused: every stage ran again
