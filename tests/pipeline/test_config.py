@@ -77,3 +77,17 @@ def test_all_group_options_compose_and_validate(conf_dir):
             if node is not None and "_target_" in node:
                 validate_config(cfg, [group_dir.name], allow_missing=True)
             assert OmegaConf.to_container(cfg, resolve=False)
+
+
+def test_values_only_a_class_can_check_fail_before_work(conf_dir):
+    from hydra.errors import InstantiationException
+
+    from xner.pipeline.config import precheck_values
+
+    groups = ["matcher", "candidates", "projection"]
+    precheck_values(compose_cfg(conf_dir, ["matcher=ilp", "projection=matching"]), groups)  # valid
+    for override, message in [("matcher.constraint=lt", "constraint"),
+                              ("projection.alignment_score=x", "alignment_score")]:
+        cfg = compose_cfg(conf_dir, ["projection=matching", override])
+        with pytest.raises((ConfigError, InstantiationException), match=message):
+            precheck_values(cfg, groups)

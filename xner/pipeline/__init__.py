@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 import xner
 from xner.errors import XnerError
 from xner.pipeline.cache import ArtifactCache
-from xner.pipeline.config import validate_config
+from xner.pipeline.config import precheck_values, validate_config
 from xner.pipeline.context import RunContext
 from xner.pipeline.tasks import TASK_GROUPS, get_task
 
@@ -108,6 +108,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     task = get_task(cfg.task.name)
     validate_config(cfg, allow_missing=True)  # unknown keys and types everywhere
     validate_config(cfg, TASK_GROUPS.get(cfg.task.name, []))  # and completeness where the task looks
+    precheck_values(cfg, TASK_GROUPS.get(cfg.task.name, []))  # and values only the classes can judge
     seed_everything(int(cfg.seed))
     output_dir.mkdir(parents=True, exist_ok=True)
 

@@ -180,3 +180,29 @@ def check_keys(argv: Sequence[str], conf_dir: Path, config_name: str = "config")
         raise ConfigError(message.strip().splitlines()[0]) from None
     except Exception:
         return  # anything else (e.g. interpolations needing a running Hydra) is reported by Hydra itself
+
+
+# Groups whose objects are cheap to build (no model, no I/O): building them before any work
+# surfaces value errors only their class can check (e.g. matcher.constraint=lt) at once, not
+# after hours of translation and alignment.
+CHEAP_GROUPS = ("matcher", "candidates", "projection")
+
+
+def precheck_values(cfg: DictConfig, groups: Sequence[str]) -> None:
+    """Instantiate the cheap groups among `groups` once and throw the objects away."""
+    from hydra.utils import get_class, instantiate
+
+    for name in groups:
+        node = cfg.get(name)
+        if name not in CHEAP_GROUPS or not isinstance(node, DictConfig) or "_target_" not in node:
+            continue
+        cls = get_class(node._target_)
+        if getattr(cls, "needs_tagger", False):
+            continue  # building it would load a model
+        params = inspect.signature(cls.__init__).parameters
+        placeholders = {
+            p: None for p, spec in params.items()
+            if p != "self" and p not in node and spec.default is inspect.Parameter.empty
+            and spec.kind not in (spec.VAR_KEYWORD, spec.VAR_POSITIONAL)
+        }
+        instantiate(node, **placeholders, _convert_="all")
