@@ -36,3 +36,19 @@ def test_relabel_maps_and_drops_types():
     s = Sentence(("a", "b", "c"), ("B-MISC", "B-GPE", "I-GPE"), id="x", origin="f:1")
     out = relabel([s], {"MISC": None, "GPE": "LOC"})
     assert out[0].tags == ("O", "B-LOC", "I-LOC") and out[0].origin == "f:1"
+
+
+def test_apply_threads_sets_torch_threads():
+    import torch
+    from omegaconf import OmegaConf
+
+    from xner.ner.experiment import apply_threads
+
+    before = torch.get_num_threads()
+    try:
+        apply_threads(OmegaConf.create({"trainer": {"num_threads": 1}}))
+        assert torch.get_num_threads() == 1
+        apply_threads(OmegaConf.create({"trainer": {"num_threads": None}}))  # null: unchanged
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -72,6 +72,8 @@ class TrainerSpec:
         limit_train_batches: cap on batches per epoch (smoke runs), null for all.
         log_every_n_steps / enable_progress_bar: logging.
         save_model: write the best model (HF format) to ``<run dir>/model`` for reuse as a tagger.
+        num_threads: torch CPU threads for the whole task (null: torch's default). 1 is much faster
+            on a machine shared with other jobs (no OpenMP threads spin-waiting for a busy core).
     """
 
     accelerator: str = "cpu"
@@ -93,6 +95,7 @@ class TrainerSpec:
     log_every_n_steps: int = 10
     enable_progress_bar: bool = True
     save_model: bool = True
+    num_threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.eval_batch_size < 1:

@@ -98,6 +98,16 @@ def load_task_data(cfg: DictConfig) -> TaskData:
     return TaskData(source, source_dev, test, target_dev, train_pairs)
 
 
+def apply_threads(cfg: DictConfig) -> None:
+    """`trainer.num_threads` → torch's CPU thread count for the rest of the task."""
+    n = cfg.get("trainer", {}).get("num_threads") if cfg.get("trainer") is not None else None
+    if n:
+        import torch
+
+        torch.set_num_threads(int(n))
+        log.info("torch CPU threads: %d (trainer.num_threads)", n)
+
+
 def choose_dev(
     train: Sequence[Sentence],
     policy: str,

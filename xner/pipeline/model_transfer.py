@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from xner.ner.encoding import reconcile_labels
-from xner.ner.experiment import choose_dev, evaluate_tagger, load_task_data, train_and_evaluate
+from xner.ner.experiment import apply_threads, choose_dev, evaluate_tagger, load_task_data, train_and_evaluate
 from xner.pipeline.context import RunContext
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def run(ctx: RunContext) -> dict[str, float]:
     cfg, task = ctx.cfg, ctx.cfg.task
+    apply_threads(cfg)
     data = load_task_data(cfg)
     if task.get("pretrained"):
         from xner.ner.tagger import SourceTagger

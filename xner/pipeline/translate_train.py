@@ -28,7 +28,7 @@ from xner.data.conll import write_conll
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence, SentencePair
 from xner.errors import ConfigError, XnerError
-from xner.ner.experiment import choose_dev, load_task_data, train_and_evaluate
+from xner.ner.experiment import apply_threads, choose_dev, load_task_data, train_and_evaluate
 from xner.pipeline.cache import fingerprint
 from xner.pipeline.context import RunContext
 
@@ -136,6 +136,7 @@ def cached_projection(ctx: RunContext, sentences: Sequence[Sentence], name: str)
 
 def run(ctx: RunContext) -> dict[str, float]:
     cfg, task = ctx.cfg, ctx.cfg.task
+    apply_threads(cfg)
     data = load_task_data(cfg)
     projected, metrics = cached_projection(ctx, data.source, "train")
     write_conll(ctx.output_dir / "projected_train.conll", projected)
