@@ -55,6 +55,8 @@ class SubwordEmbedder:
         window: int | None = None,
         progress: bool = True,
     ):
+        path = resolve_model(encoder)  # a missing model fails here, before the heavy imports
+
         import torch
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
@@ -67,7 +69,6 @@ class SubwordEmbedder:
         self.batch_size = batch_size
         self.device = resolve_device(device)
         self.progress = progress
-        path = resolve_model(encoder)
         config = AutoConfig.from_pretrained(path)
         n_layers = getattr(config, "num_hidden_layers", None)
         if n_layers is not None and layer > n_layers:
