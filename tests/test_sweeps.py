@@ -199,7 +199,8 @@ def _wandb_run_record(path: Path):
     raise AssertionError(f"no run record in {path}")
 
 
-PROGRESS = "+hydra.callbacks.progress._target_=xner.pipeline.callbacks.SweepProgress"
+# The progress callback is on by default (conf/hydra/default.yaml); "++" keeps it explicit here.
+PROGRESS = "++hydra.callbacks.progress._target_=xner.pipeline.callbacks.SweepProgress"
 
 
 def test_paper_sweep_with_joblib_reports_progress_and_resumes(env, tmp_path: Path):
