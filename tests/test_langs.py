@@ -36,7 +36,7 @@ def test_default_dataset_by_code_length():
 def test_unknown_code_suggests_nearest():
     with pytest.raises(ConfigError, match="did you mean sw, swa"):
         get_language("swh")
-    with pytest.raises(ConfigError, match="did you mean.*de"):
+    with pytest.raises(ConfigError, match=r"did you mean.*de"):
         get_language("german")
 
 

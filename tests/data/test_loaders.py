@@ -52,5 +52,5 @@ def test_missing_local_files_and_no_hub_gives_one_clear_error(tmp_path, monkeypa
 
 
 def test_limit_must_be_positive(tmp_path):
-    with pytest.raises(ConfigError, match="data.limit"):
+    with pytest.raises(ConfigError, match=r"data.limit"):
         MasakhaNER2(data_dir=str(tmp_path), lang="swa", limit=0)

@@ -84,7 +84,7 @@ def test_unwritable_cache_gives_clear_message(tmp_path):
     ro.mkdir()
     ro.chmod(0o500)
     try:
-        with pytest.raises(CacheError, match="permission denied.*cache.enabled=false"):
+        with pytest.raises(CacheError, match=r"permission denied.*cache.enabled=false"):
             ArtifactCache(ro).put("s", "k", 1)
     finally:
         ro.chmod(0o700)

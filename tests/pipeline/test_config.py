@@ -30,14 +30,14 @@ def test_explicit_data_beats_language_default(conf_dir):
 
 
 def test_bogus_language_suggests_nearest(conf_dir):
-    with pytest.raises(ConfigError, match="'swah'.*did you mean"):
+    with pytest.raises(ConfigError, match=r"'swah'.*did you mean"):
         check_overrides(["lang=swah"], conf_dir)
     with pytest.raises(ConfigError, match="'xx'"):
         check_overrides(["-m", "lang=swa,xx"], conf_dir)
 
 
 def test_bogus_group_option(conf_dir):
-    with pytest.raises(ConfigError, match="logger=wandbb.*Did you mean wandb.*Valid options: none, wandb"):
+    with pytest.raises(ConfigError, match=r"logger=wandbb.*Did you mean wandb.*Valid options: none, wandb"):
         check_overrides(["logger=wandbb"], conf_dir)
     check_overrides(["logger=none", "lang=swa", "data.limit=3"], conf_dir)  # valid: no error
 
@@ -45,7 +45,7 @@ def test_bogus_group_option(conf_dir):
 def test_typo_key_names_nearest(conf_dir):
     with pytest.raises(ConfigError, match=r"data\.limt: no such config key\. Did you mean data\.limit\?"):
         check_keys(["data.limt=3"], conf_dir)
-    with pytest.raises(ConfigError, match="seeed.*Did you mean seed"):
+    with pytest.raises(ConfigError, match=r"seeed.*Did you mean seed"):
         check_keys(["seeed=3"], conf_dir)
 
 
