@@ -76,3 +76,10 @@ def test_bad_data_file_names_file_and_line(tmp_path, data_dir):
                    f"data.target_file={src}", "logger=none"], tmp_path, data_dir, check=False)
     assert proc.returncode == 2
     assert f"{src}:2: expected 2 columns" in proc.stdout + proc.stderr
+
+
+def test_non_zero_ddp_rank_neither_tracks_nor_writes_metrics(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    run_py(["task=data_stats", "lang=swa", "data.limit=3"], tmp_path, data_dir)
+    assert not (tmp_path / "run" / "metrics.json").exists()
+    assert not (tmp_path / "run" / "wandb").exists()

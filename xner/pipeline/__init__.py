@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 import sys
 from collections.abc import Mapping
@@ -114,10 +115,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 
     from hydra.utils import instantiate
 
-    from xner.track import write_metrics_json
+    from xner.track import Tracker, write_metrics_json
 
     cache = ArtifactCache(cfg.paths.cache_dir, enabled=bool(cfg.cache.enabled))
-    tracker = instantiate(cfg.logger)
+    # Under DDP every process runs this function; only rank 0 tracks and writes metrics.json.
+    rank = int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
+    tracker = instantiate(cfg.logger) if rank == 0 else Tracker()
     choices = _choices()
     tags = [f"{g}:{choices[g]}" for g in TAG_GROUPS if g in choices]
     aligner = cfg.get("aligner")
@@ -139,6 +142,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     metrics.update(versions())
     metrics["meta/seed"] = int(cfg.seed)
     metrics["meta/task"] = str(cfg.task.name)
+    if rank > 0:
+        return metrics
     write_metrics_json(metrics_path, metrics)
     tracker.finish(metrics)
     if cfg.get("print_metrics", True):
