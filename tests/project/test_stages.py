@@ -214,3 +214,37 @@ def test_projection_eval_rejects_backtranslation_before_aligning(conf_dir, tmp_p
     with pytest.raises(ConfigError, match=r"projection\.backtranslation"):
         projection_eval.run(RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None))
     assert aligner.aligned == 0
+
+
+class CorpusAligner(SameWordAligner):
+    """Like eflomal: learns from the corpus it aligns, so it must see all pairs in one call."""
+
+    corpus_level = True
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[int] = []
+
+    def align(self, src, tgt):
+        self.calls.append(len(src))
+        return super().align(src, tgt)
+
+
+def test_corpus_level_aligner_gets_one_call_and_a_corpus_specific_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(stages, "ALIGN_CHUNK", 2)
+    ctx = ctx_for(tmp_path)
+    src = [(f"w{i}", "x") for i in range(5)]
+    tgt = [("x", f"w{i}") for i in range(5)]
+    aligner = CorpusAligner()
+    stages.align_pairs(ctx, aligner, src, tgt)
+    assert aligner.calls == [5]  # not chunked
+    again = CorpusAligner()
+    stages.align_pairs(ctx, again, src, tgt)
+    assert again.calls == []  # same corpus: cached
+    other = CorpusAligner()
+    stages.align_pairs(ctx, other, src[:3], tgt[:3])
+    assert other.calls == [3]  # a different corpus is realigned, not served from the first one's cache
+    chunked = CorpusAligner()
+    chunked.corpus_level = False  # an encoder aligner: chunked calls, cached per pair
+    stages.align_pairs(ctx_for(tmp_path / "b"), chunked, src, tgt)
+    assert chunked.calls == [2, 2, 1]

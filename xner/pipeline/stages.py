@@ -55,7 +55,14 @@ def align_pairs(
     """Word links (source index, target index) for each pair, cached per pair and aligner config."""
     if len(src_words) != len(tgt_words):
         raise ValueError(f"{len(src_words)} source but {len(tgt_words)} target sentences")
-    store = ctx.cache.append_log("align", aligner.cache_config(), "pairs-v1")
+    corpus_level = bool(getattr(aligner, "corpus_level", False))
+    if corpus_level:
+        # A statistical aligner (eflomal) learns from the whole corpus it aligns: one call over
+        # all pairs, and its links are cached for this corpus only (a pair's links depend on it).
+        corpus = hashlib.sha256("\x1e".join(map(_pair_key, src_words, tgt_words)).encode()).hexdigest()[:24]
+        store = ctx.cache.append_log("align", aligner.cache_config(), f"corpus-{corpus}")
+    else:
+        store = ctx.cache.append_log("align", aligner.cache_config(), "pairs-v1")
     done = store.load()
     keys = [_pair_key(s, t) for s, t in zip(src_words, tgt_words, strict=True)]
     todo = []
@@ -78,8 +85,9 @@ def align_pairs(
             empty,
         )
         started = time.perf_counter()
-        for c in range(0, len(todo), ALIGN_CHUNK):
-            chunk = todo[c : c + ALIGN_CHUNK]
+        step = len(todo) if corpus_level else ALIGN_CHUNK
+        for c in range(0, len(todo), step):
+            chunk = todo[c : c + step]
             links = aligner.align([list(src_words[i]) for i in chunk], [list(tgt_words[i]) for i in chunk])
             if len(links) != len(chunk):
                 raise RuntimeError(f"aligner returned {len(links)} link sets for {len(chunk)} pairs")
