@@ -178,3 +178,16 @@ def test_tiny_state_dict_shapes():
     assert state["embeddings.word_embeddings.weight"].shape == (2, 32)
     assert (state["embeddings.word_embeddings.weight"] == -8.0).all()
     assert struct.calcsize("<IQQ") == 20
+
+
+def test_resolve_device_names_the_config_key(monkeypatch):
+    import torch
+
+    from xner.errors import ConfigError
+    from xner.hub import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto", "translator.device") == "cpu"
+    assert resolve_device("cpu", "translator.device") == "cpu"
+    with pytest.raises(ConfigError, match=r"translator\.device='cuda:1' but no CUDA GPU is visible"):
+        resolve_device("cuda:1", "translator.device")

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from xner.errors import ModelNotFoundError
+from xner.errors import ConfigError, ModelNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,18 @@ _MARKER = "xner_build.json"
 EXPECTED_WEIGHTS_SHA256 = "615ce537186412cc535c3e7a4b574c6474c7c954f5b465619cd344fe830ccbc2"
 # (text, XLM-R ids) pairs the rebuilt tokenizer must reproduce.
 TOKENIZER_CHECKS = (("Hello world", [0, 35378, 8999, 2]),)
+
+
+def resolve_device(device: str, key: str = "device") -> str:
+    """``auto`` → cuda when a GPU is visible, else cpu; an explicit cuda device without a GPU is a
+    ConfigError naming the config `key` (e.g. ``aligner.device``)."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"{key}={device!r} but no CUDA GPU is visible; use {key}=cpu or {key}=auto")
+    return device
 
 
 def xner_home() -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from xner.errors import ConfigError
-from xner.hub import describe_model, resolve_model
+from xner.hub import describe_model, resolve_device, resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,6 @@ class SubwordEmbeddings:
     word_ids: np.ndarray
     n_words: int
 
-
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"aligner.device={device!r} but no CUDA GPU is visible; use aligner.device=cpu or auto")
-    return device
 
 
 class SubwordEmbedder:
@@ -67,7 +58,7 @@ class SubwordEmbedder:
         self.encoder = encoder
         self.layer = layer
         self.batch_size = batch_size
-        self.device = resolve_device(device)
+        self.device = resolve_device(device, "aligner.device")
         self.progress = progress
         config = AutoConfig.from_pretrained(path)
         n_layers = getattr(config, "num_hidden_layers", None)

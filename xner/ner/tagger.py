@@ -18,19 +18,11 @@ import numpy as np
 from xner.data.tags import map_spans, tags_to_spans
 from xner.data.types import Span
 from xner.errors import ConfigError, XnerError
+from xner.hub import resolve_device
 from xner.ner.encoding import first_subword_positions, span_probability, split_windows
 
 log = logging.getLogger(__name__)
 
-
-def pick_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise XnerError(f"device={device!r} but no CUDA GPU is visible; use device=cpu or device=auto")
-    return device
 
 
 class SourceTagger:
@@ -84,7 +76,7 @@ class SourceTagger:
             from xner.ner.models import resolve
 
             path = resolve(self.model_name)
-            self.device = pick_device(self.device)
+            self.device = resolve_device(self.device, "tagger.device")
             log.info("loading tagger %s on %s", self.model_name, self.device)
             self._tokenizer = AutoTokenizer.from_pretrained(path)
             if not self._tokenizer.is_fast:

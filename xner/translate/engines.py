@@ -25,15 +25,6 @@ log = logging.getLogger(__name__)
 DTYPES = ("auto", "float32", "float16", "bfloat16", "int8")
 
 
-def resolve_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"translator.device={device!r} but no CUDA device is available; use device=cpu")
-    return device
-
 
 def resolve_dtype(dtype: str, device: str) -> str:
     if dtype not in DTYPES:

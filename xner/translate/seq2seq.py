@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from xner.errors import ConfigError
+from xner.hub import resolve_device
 from xner.langs import Language
 from xner.pipeline.cache import ArtifactCache
 from xner.translate.base import LangLike, Translator, Words, make_batches
@@ -125,10 +126,10 @@ class Seq2SeqTranslator(Translator):
             return self._loaded[name]
         from transformers import AutoTokenizer
 
-        from xner.translate.engines import CTranslate2Engine, TransformersEngine, resolve_device, resolve_dtype
+        from xner.translate.engines import CTranslate2Engine, TransformersEngine, resolve_dtype
 
         path = resolve_model(name)
-        device = resolve_device(self.device)
+        device = resolve_device(self.device, "translator.device")
         dtype = resolve_dtype(self.dtype, device)
         tokenizer = AutoTokenizer.from_pretrained(path)
         if self.backend == "ctranslate2":
@@ -164,9 +165,9 @@ class Seq2SeqTranslator(Translator):
         return enc["input_ids"]
 
     def cache_config(self, src: Language, tgt: Language) -> dict:
-        from xner.translate.engines import resolve_device, resolve_dtype
+        from xner.translate.engines import resolve_dtype
 
-        device = resolve_device(self.device)
+        device = resolve_device(self.device, "translator.device")
         return {
             "model": self.model_name(src, tgt),
             "family": self.family,
