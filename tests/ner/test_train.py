@@ -163,3 +163,57 @@ def test_no_dev_set_uses_last_model(tmp_path):
     spec = TrainerSpec(max_epochs=1, batch_size=8, enable_progress_bar=False)
     r = fine_tune(ModelSpec(name="tiny:0", max_length=32), spec, LABELS, toy(16, 1), [], output_dir=tmp_path)
     assert r.best_checkpoint is None and r.metrics["train/steps"] == 2
+
+
+class _Killed(Exception):
+    """Stands in for SIGKILL (the fault suite kills real jobs; here the fit must stop mid-epoch)."""
+
+
+def test_killed_fit_resumes_from_its_last_epoch_to_the_identical_model(tmp_path, monkeypatch, caplog):
+    # Dropout is on (BERT's 0.1), so only a resume that restores the generators' states can match.
+    spec = TrainerSpec(max_epochs=3, batch_size=8, enable_progress_bar=False, early_stopping_patience=0)
+    model = ModelSpec(name="tiny:0", learning_rate=5e-3, warmup_ratio=0.2, max_length=32)
+    data = (model, spec, LABELS, toy(24, 5), toy(8, 6))
+    words = [s.words for s in toy(6, 8)] + [("Unbekannt", "Wort")]
+
+    def proba(result):
+        return SourceTagger.from_model(result.model, result.tokenizer).predict_proba(words)
+
+    reference = fine_tune(*data, output_dir=tmp_path / "ref", seed=7, state_dir=tmp_path / "ref-state")
+    real_step, steps = TokenClassifier.training_step, []
+
+    def dies_in_step_5(self, *args, **kwargs):  # 3 steps per epoch: the 2nd step of epoch 2
+        steps.append(1)
+        if len(steps) == 5:
+            raise _Killed
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(TokenClassifier, "training_step", dies_in_step_5)
+    with pytest.raises(_Killed):
+        fine_tune(*data, output_dir=tmp_path / "run1", seed=7, state_dir=tmp_path / "state")
+    assert (tmp_path / "state" / "last.ckpt").exists() and not (tmp_path / "state" / "finished.json").exists()
+    monkeypatch.setattr(TokenClassifier, "training_step", real_step)
+    with caplog.at_level("INFO", logger="xner.ner.train"):
+        resumed = fine_tune(*data, output_dir=tmp_path / "run2", seed=7, state_dir=tmp_path / "state")
+    assert "(after epoch 1)" in caplog.text
+    assert resumed.metrics["train/steps"] == reference.metrics["train/steps"] == 9
+    assert resumed.metrics["train/best_val_f1"] == reference.metrics["train/best_val_f1"]
+    for x, y in zip(proba(resumed), proba(reference), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+    # killed after the fit (while evaluating, say): the rerun reuses the finished fit
+    caplog.clear()
+    with caplog.at_level("INFO", logger="xner.ner.train"):
+        again = fine_tune(*data, output_dir=tmp_path / "run3", seed=7, state_dir=tmp_path / "state")
+    assert "training already finished" in caplog.text
+    for x, y in zip(proba(again), proba(reference), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_checkpoints_are_renamed_into_place(tmp_path):
+    from xner.ner.train import AtomicCheckpointIO
+
+    io = AtomicCheckpointIO()
+    io.save_checkpoint({"epoch": 1, "w": torch.ones(3)}, tmp_path / "last.ckpt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]  # no temporary left behind
+    assert torch.load(tmp_path / "last.ckpt", weights_only=False)["epoch"] == 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import torch
 
 from xner.pipeline.cache import _MAGIC
 
@@ -24,6 +25,7 @@ from xner.pipeline.cache import _MAGIC
 class CacheAudit:
     entries: int = 0
     records: int = 0
+    checkpoints: int = 0  # a resumable fit's training state (train_state/<key>/*.ckpt), each loadable
     torn_tails: list[str] = field(default_factory=list)  # a JSONL log whose last line was cut
     bad: list[str] = field(default_factory=list)  # anything else that is not a whole, valid entry
     temporaries: list[str] = field(default_factory=list)
@@ -42,6 +44,12 @@ def audit_cache(root: Path) -> CacheAudit:
             if blob.startswith(_MAGIC) and digest == blob[len(_MAGIC) : head - 1]:
                 audit.entries += 1
             else:
+                audit.bad.append(str(path))
+        elif path.suffix == ".ckpt" and path.parent.parent.name == "train_state":
+            try:
+                torch.load(path, map_location="cpu", weights_only=False)
+                audit.checkpoints += 1
+            except Exception:
                 audit.bad.append(str(path))
         elif path.suffix == ".jsonl":
             lines = path.read_bytes().split(b"\n")
@@ -104,6 +112,7 @@ def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job,
     assert "reusing cached output" not in logs["output"]  # the torn projection entry was never used ...
     assert "reusing cached output" in logs["training"]  # ... the one written after it was
     assert "aligning" not in final.log and not re.search(r"translated \d+ sentences", final.log)
+    assert re.search(r"resuming training from \S+last\.ckpt \(after epoch 1\)", final.log), final.log[-3000:]
 
     # and everything matches the uninterrupted run, byte for byte
     for name in job.outputs:
@@ -111,6 +120,7 @@ def test_killed_in_every_stage_then_resumed_gives_identical_outputs(zygote, job,
     assert job.stable_metrics(run) == job.stable_metrics(reference_run)
     audit = audit_cache(cache)
     assert audit.bad == [] and audit.torn_tails == [] and audit.entries == 1 and audit.records > 0
+    assert audit.checkpoints == 0 and not any((cache / "train_state").iterdir())  # removed once the job ended
 
 
 def test_disk_full_in_the_cache_is_one_clear_error(zygote, job, tmp_path):

@@ -72,6 +72,11 @@ class TrainerSpec:
         limit_train_batches: cap on batches per epoch (smoke runs), null for all.
         log_every_n_steps / enable_progress_bar: logging.
         save_model: write the best model (HF format) to ``<run dir>/model`` for reuse as a tagger.
+        resume: keep a full checkpoint (weights, optimizer, scheduler, loop, callback and RNG
+            states) after every epoch under ``<paths.cache_dir>/train_state/<key>/``, keyed by the
+            training data and these settings; a rerun of a killed job continues from the last
+            finished epoch and ends with the same model as an uninterrupted run. Deleted when the
+            task finishes. false: checkpoints only in the run dir, a rerun starts over.
         num_threads: torch CPU threads for the whole task (null: torch's default). 1 is much faster
             on a machine shared with other jobs (no OpenMP threads spin-waiting for a busy core).
     """
@@ -95,6 +100,7 @@ class TrainerSpec:
     log_every_n_steps: int = 10
     enable_progress_bar: bool = True
     save_model: bool = True
+    resume: bool = True
     num_threads: int | None = None
 
     def __post_init__(self) -> None:

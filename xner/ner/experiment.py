@@ -15,6 +15,7 @@ import random
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hydra.utils import instantiate
@@ -173,9 +174,10 @@ def train_and_evaluate(
     labels = label_list(policy.train_types)
     model_spec = instantiate(cfg.model)
     trainer_spec = instantiate(cfg.trainer)
+    state_dir = training_state_dir(ctx, model_spec, trainer_spec, labels, train, dev)
     result = fine_tune(
         model_spec, trainer_spec, labels, train, dev,
-        output_dir=ctx.output_dir, logger=ctx.tracker.lightning_logger(), seed=int(cfg.seed),
+        output_dir=ctx.output_dir, logger=ctx.tracker.lightning_logger(), seed=int(cfg.seed), state_dir=state_dir,
     )
     metrics = {**result.metrics, **policy.report(), "train/sentences": float(len(train)),
                "train/dev_sentences": float(len(dev))}
@@ -187,7 +189,33 @@ def train_and_evaluate(
         log.info("fine-tuned model saved to %s (use it as tagger.model=%s)", path, path)
     if result.best_checkpoint:
         shutil.rmtree(ctx.output_dir / "checkpoints", ignore_errors=True)  # the model dir supersedes it
+    if state_dir is not None:
+        shutil.rmtree(state_dir, ignore_errors=True)  # the job is done: nothing left to resume
     return metrics
+
+
+# Trainer settings that change how a fit is displayed or saved, not the model it produces.
+_NOT_IN_TRAINING_KEY = ("enable_progress_bar", "log_every_n_steps", "save_model", "resume", "num_threads")
+
+
+def training_state_dir(
+    ctx: Any, model_spec: Any, trainer_spec: Any, labels: Sequence[str],
+    train: Sequence[Sentence], dev: Sequence[Sentence],
+) -> Path | None:
+    """Where a resumable fit keeps its checkpoints: ``<cache>/train_state/<key>``, the key a hash of
+    the training data, labels, seed and settings (None when `trainer.resume` or the cache is off)."""
+    if not trainer_spec.resume or not ctx.cache.enabled:
+        return None
+    from xner.pipeline.cache import fingerprint
+
+    config = {
+        "model": model_spec.to_dict(),
+        "trainer": {k: v for k, v in trainer_spec.to_dict().items() if k not in _NOT_IN_TRAINING_KEY},
+        "labels": list(labels),
+        "seed": int(ctx.cfg.seed),
+    }
+    data = fingerprint([("train", s.words, s.tags) for s in train] + [("dev", s.words, s.tags) for s in dev])
+    return ctx.cache.root / "train_state" / ctx.cache.key("train_state", config, data)
 
 
 def evaluate_model(ctx: Any, model: Any, tokenizer: Any, test: Sequence[Sentence], trainer_spec: Any) -> dict:
