@@ -6,8 +6,10 @@ EN = [
     "EU rejects German call to boycott British lamb .",
     "Peter Blackburn",
     "BRUSSELS 1996-08-22",
-    "The European Commission said on Thursday it disagreed with German advice to consumers to shun British lamb until scientists determine whether mad cow disease can be transmitted to sheep .",
-    "Germany 's representative to the European Union 's veterinary committee Werner Zwingmann said on Wednesday consumers should buy sheepmeat from countries other than Britain .",
+    "The European Commission said on Thursday it disagreed with German advice to consumers to shun British lamb "
+    "until scientists determine whether mad cow disease can be transmitted to sheep .",
+    "Germany 's representative to the European Union 's veterinary committee Werner Zwingmann said on Wednesday "
+    "consumers should buy sheepmeat from countries other than Britain .",
 ]
 DE = [
     "EU weist deutschen Aufruf zum Boykott von britischem Lammfleisch zurück .",
@@ -15,8 +17,10 @@ DE = [
     "BRÜSSEL 1996-08-22",
     # the long 4th sentence split in two by the translator
     "Die Europäische Kommission erklärte am Donnerstag , sie sei nicht mit der deutschen Empfehlung einverstanden .",
-    "Verbraucher sollten britisches Lammfleisch meiden , bis Wissenschaftler klären , ob der Rinderwahnsinn auf Schafe übertragbar ist .",
-    "Der Vertreter Deutschlands im Veterinärausschuss der Europäischen Union , Werner Zwingmann , sagte am Mittwoch , die Verbraucher sollten Schaffleisch aus anderen Ländern als Großbritannien kaufen .",
+    "Verbraucher sollten britisches Lammfleisch meiden , bis Wissenschaftler klären , ob der Rinderwahnsinn auf "
+    "Schafe übertragbar ist .",
+    "Der Vertreter Deutschlands im Veterinärausschuss der Europäischen Union , Werner Zwingmann , sagte am "
+    "Mittwoch , die Verbraucher sollten Schaffleisch aus anderen Ländern als Großbritannien kaufen .",
 ]
 
 
