@@ -191,3 +191,35 @@ def test_resolve_device_names_the_config_key(monkeypatch):
     assert resolve_device("cpu", "translator.device") == "cpu"
     with pytest.raises(ConfigError, match=r"translator\.device='cuda:1' but no CUDA GPU is visible"):
         resolve_device("cuda:1", "translator.device")
+
+
+def test_local_model_directories_are_keyed_by_their_files(tmp_path):
+    import os
+
+    from xner.hub import local_weights_id
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"\0" * 64)
+    first = local_weights_id(str(model))
+    assert first is not None and local_weights_id(str(model)) == first
+    # retrained into the same directory: same names and sizes, new contents and times → new identity
+    (model / "model.safetensors").write_bytes(b"\1" * 64)
+    os.utime(model / "model.safetensors", ns=(1, 1))
+    assert local_weights_id(str(model)) != first
+    assert local_weights_id("facebook/nllb-200-distilled-600M") is None
+    assert local_weights_id("offline:multilingual-e5-small") is None
+
+
+def test_cache_configs_carry_the_local_model_identity(tmp_path):
+    from xner.align.neural import SimAlign
+    from xner.ner.tagger import SourceTagger
+
+    model = tmp_path / "m"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    before = (SimAlign(encoder=str(model)).cache_config(), SourceTagger(str(model)).cache_config())
+    (model / "config.json").write_text('{"retrained": true}')
+    after = (SimAlign(encoder=str(model)).cache_config(), SourceTagger(str(model)).cache_config())
+    assert before[0]["weights"] != after[0]["weights"] and before[1]["weights"] != after[1]["weights"]

@@ -65,6 +65,22 @@ def resolve_device(device: str, key: str = "device") -> str:
     return device
 
 
+def local_weights_id(name: str) -> str | None:
+    """Identity of a model given as a local directory, for cache keys: a hash of its files' relative
+    paths, sizes and modification times, so a model retrained or replaced in the same directory
+    never reuses translations, alignments or tags cached for the old one (a copy with new times
+    only costs a recomputation). None for hub ids, ``offline:`` and ``tiny:`` names, whose name
+    already fixes the weights (hub ids by name: point at a local snapshot to key by content)."""
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        return None
+    h = hashlib.sha256()
+    for f in sorted(q for q in path.rglob("*") if q.is_file() and not q.name.startswith(".")):
+        st = f.stat()
+        h.update(f"{f.relative_to(path).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
 def xner_home() -> Path:
     return Path(os.environ.get("XNER_HOME") or Path.home() / ".cache" / "xner")
 

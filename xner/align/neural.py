@@ -90,7 +90,10 @@ class EncoderAligner:
 
     # -- identity for the artifact cache -------------------------------------------------------
     def cache_config(self) -> dict[str, Any]:
-        return {"aligner": self.kind, "encoder": self.encoder, "layer": self.layer,
+        from xner.hub import local_weights_id
+
+        return {"aligner": self.kind, "encoder": self.encoder, "weights": local_weights_id(self.encoder),
+                "layer": self.layer,
                 "subwords": self.subwords, "window": self.window, **self._method_config()}
 
     def _method_config(self) -> dict[str, Any]:

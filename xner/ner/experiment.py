@@ -206,10 +206,12 @@ def training_state_dir(
     the training data, labels, seed and settings (None when `trainer.resume` or the cache is off)."""
     if not trainer_spec.resume or not ctx.cache.enabled:
         return None
+    from xner.hub import local_weights_id
     from xner.pipeline.cache import fingerprint
 
     config = {
         "model": model_spec.to_dict(),
+        "weights": local_weights_id(model_spec.name),
         "trainer": {k: v for k, v in trainer_spec.to_dict().items() if k not in _NOT_IN_TRAINING_KEY},
         "labels": list(labels),
         "seed": int(ctx.cfg.seed),

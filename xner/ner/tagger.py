@@ -66,7 +66,10 @@ class SourceTagger:
         return tagger
 
     def cache_config(self) -> dict[str, Any]:
-        return {"model": self.model_name, "max_length": self.max_length, "label_map": self.label_map}
+        from xner.hub import local_weights_id
+
+        return {"model": self.model_name, "weights": local_weights_id(self.model_name),
+                "max_length": self.max_length, "label_map": self.label_map}
 
     # -- loading -------------------------------------------------------------------------------
     def load(self) -> SourceTagger:

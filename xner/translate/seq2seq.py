@@ -165,11 +165,13 @@ class Seq2SeqTranslator(Translator):
         return enc["input_ids"]
 
     def cache_config(self, src: Language, tgt: Language) -> dict:
+        from xner.hub import local_weights_id
         from xner.translate.engines import resolve_dtype
 
         device = resolve_device(self.device, "translator.device")
         return {
             "model": self.model_name(src, tgt),
+            "weights": local_weights_id(self.model_name(src, tgt)),
             "family": self.family,
             "src": self.src_code(src),
             "tgt": self.tgt_code(tgt),
