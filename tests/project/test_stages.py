@@ -108,6 +108,14 @@ def compose_cfg(conf_dir, tmp_path, overrides):
     return cfg
 
 
+def parallel_conll_cfg(conf_dir, tmp_path, *overrides):
+    """task=projection_eval on tmp_path's src.conll / tgt.conll, no logger."""
+    return compose_cfg(conf_dir, tmp_path, [
+        "task=projection_eval", "data=parallel_conll", f"data.source_file={tmp_path / 'src.conll'}",
+        f"data.target_file={tmp_path / 'tgt.conll'}", "logger=none", *overrides,
+    ])
+
+
 SRC = "John\tB-PER\nlives\tO\nin\tO\nBerlin\tB-LOC\n.\tO\n\nHello\tO\n!\tO\n\nthe\tO\nUN\tB-ORG\n"
 TGT = "John\tB-PER\nwohnt\tO\nin\tO\nBerlin\tB-LOC\n.\tO\n\nHallo\tO\n!\tO\n\ndie\tO\nUNO\tB-ORG\n"
 
@@ -119,18 +127,7 @@ TGT = "John\tB-PER\nwohnt\tO\nin\tO\nBerlin\tB-LOC\n.\tO\n\nHallo\tO\n!\tO\n\ndi
 def test_projection_eval_task(conf_dir, tmp_path, monkeypatch, overrides):
     (tmp_path / "src.conll").write_text(SRC)
     (tmp_path / "tgt.conll").write_text(TGT)
-    cfg = compose_cfg(
-        conf_dir,
-        tmp_path,
-        [
-            "task=projection_eval",
-            "data=parallel_conll",
-            f"data.source_file={tmp_path / 'src.conll'}",
-            f"data.target_file={tmp_path / 'tgt.conll'}",
-            "logger=none",
-            *overrides,
-        ],
-    )
+    cfg = parallel_conll_cfg(conf_dir, tmp_path, *overrides)
     aligner = SameWordAligner()
     monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(aligner))
     ctx = RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None)
@@ -152,21 +149,7 @@ def test_projection_eval_with_ner_candidates_from_the_tagger_config(conf_dir, tm
     """candidates=ner builds `tagger=tiny` (a random tiny model: predicts noise) and closes it."""
     (tmp_path / "src.conll").write_text(SRC)
     (tmp_path / "tgt.conll").write_text(TGT)
-    cfg = compose_cfg(
-        conf_dir,
-        tmp_path,
-        [
-            "task=projection_eval",
-            "data=parallel_conll",
-            f"data.source_file={tmp_path / 'src.conll'}",
-            f"data.target_file={tmp_path / 'tgt.conll'}",
-            "logger=none",
-            "projection=matching",
-            "candidates=ner",
-            "tagger=tiny",
-            "matcher=ilp",
-        ],
-    )
+    cfg = parallel_conll_cfg(conf_dir, tmp_path, "projection=matching", "candidates=ner", "tagger=tiny", "matcher=ilp")
     monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(SameWordAligner()))
     metrics = projection_eval.run(RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None))
     total = metrics["projection/projected_entities"] + metrics["projection/unprojected_entities"]
@@ -177,17 +160,7 @@ def test_projection_eval_with_ner_candidates_from_the_tagger_config(conf_dir, tm
 def test_projection_eval_rejects_files_of_different_lengths(conf_dir, tmp_path):
     (tmp_path / "src.conll").write_text(SRC)
     (tmp_path / "tgt.conll").write_text(TGT.rsplit("\n\n", 1)[0] + "\n")
-    cfg = compose_cfg(
-        conf_dir,
-        tmp_path,
-        [
-            "task=projection_eval",
-            "data=parallel_conll",
-            f"data.source_file={tmp_path / 'src.conll'}",
-            f"data.target_file={tmp_path / 'tgt.conll'}",
-            "logger=none",
-        ],
-    )
+    cfg = parallel_conll_cfg(conf_dir, tmp_path)
     ctx = RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None)
     with pytest.raises(DataFormatError, match=r"3 sentences.*2"):
         projection_eval.run(ctx)
@@ -197,18 +170,7 @@ def test_projection_eval_rejects_files_of_different_lengths(conf_dir, tmp_path):
 def test_projection_eval_rejects_backtranslation_before_aligning(conf_dir, tmp_path, monkeypatch):
     (tmp_path / "src.conll").write_text(SRC)
     (tmp_path / "tgt.conll").write_text(TGT)
-    cfg = compose_cfg(
-        conf_dir,
-        tmp_path,
-        [
-            "task=projection_eval",
-            "data=parallel_conll",
-            f"data.source_file={tmp_path / 'src.conll'}",
-            f"data.target_file={tmp_path / 'tgt.conll'}",
-            "logger=none",
-            "projection.backtranslation=true",
-        ],
-    )
+    cfg = parallel_conll_cfg(conf_dir, tmp_path, "projection.backtranslation=true")
     aligner = SameWordAligner()
     monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(aligner))
     with pytest.raises(ConfigError, match=r"projection\.backtranslation"):
