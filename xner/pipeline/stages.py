@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hydra.utils import get_class, instantiate
@@ -130,6 +131,18 @@ def _needs(cls: type, param: str) -> bool:
 
 
 @contextlib.contextmanager
+def _check_local_tagger(model: Any) -> None:
+    """A tagger given as a path that does not exist is usually another job's output not made yet."""
+    name = str(model or "")
+    looks_like_path = name.startswith(("/", ".", "~")) or name.count("/") > 1  # hub ids: "org/name"
+    if looks_like_path and not Path(name).expanduser().is_dir():
+        raise ConfigError(
+            f"tagger.model={name}: no model directory there. If another job makes it, run that job first — "
+            "in experiment=masakhaner_offline it is the model saved by the model_transfer job of the same "
+            "language and overrides (+experiment/masakhaner_method=model_transfer; the full sweep runs it first)"
+        )
+
+
 def open_projector(cfg: DictConfig, *, tagger: Any = None, scorers: Mapping[str, Any] | None = None) -> Iterator[Any]:
     """The configured projector; a tagger it had to load for ``candidates=ner`` is closed on exit."""
     if cfg.get("projection") is None:
@@ -147,6 +160,7 @@ def open_projector(cfg: DictConfig, *, tagger: Any = None, scorers: Mapping[str,
             if tagger is None:
                 if cfg.get("tagger") is None:
                     raise ConfigError("candidates=ner needs tagger=<option> (see conf/tagger/)")
+                _check_local_tagger(cfg.tagger.get("model"))
                 tagger = owned = instantiate(cfg.tagger)
             cand_kwargs["tagger"] = tagger
         kwargs["candidates"] = instantiate(cfg.candidates, **cand_kwargs)

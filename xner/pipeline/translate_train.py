@@ -9,7 +9,9 @@ matching` with any candidates/matcher, optionally `projection.backtranslation=tr
 → score on the target test set.
 
 The projected set is cached (keyed by everything that produced it) and written to the run dir as
-``projected_train.conll`` (and ``projected_dev.conll`` with ``task.dev=source``). Sentences whose
+``projected_train.conll`` (and ``projected_dev.conll`` with ``task.dev=source``). With
+``task.include_source=true`` the English source sentences (gold labels) join the projected ones
+in training. Sentences whose
 translation is empty are dropped and counted; with ``task.keep=complete`` sentences in which some
 source entity was not projected are dropped too (counted) rather than trained on as "O".
 Metrics: `test/*`, `projection/*` (statistics of the projection), `train/*`.
@@ -156,8 +158,15 @@ def run(ctx: RunContext) -> dict[str, float]:
         source_dev, dev_metrics = cached_projection(ctx, data.source_dev, "dev")
         write_conll(ctx.output_dir / "projected_dev.conll", source_dev)
         metrics.update({k: v for k, v in dev_metrics.items() if "/dev_" in k})
+    training = list(projected)
+    if task.get("include_source", False):
+        # English + projected target, shuffled together by the trainer; the dev slice is drawn from both.
+        training += list(data.source)
+        metrics["train/source_sentences_added"] = float(len(data.source))
+        log.info("training on %d projected + %d source sentences (task.include_source)", len(projected),
+                 len(data.source))
     train, dev = choose_dev(
-        projected, policy, size=float(task.get("dev_size", 0.1)), seed=int(cfg.seed),
+        training, policy, size=float(task.get("dev_size", 0.1)), seed=int(cfg.seed),
         source_dev=source_dev, gold_dev=data.target_dev,
     )
     ctx.tracker.log(metrics)

@@ -163,22 +163,44 @@ class ParallelTranslator(Translator):
 
     Without files it uses the pairs the task passes in (`add_pairs`; the run's ``data=europarl_ner``
     or ``data=parallel_conll``). With `source_file`/`target_file` (CoNLL files, or plain text one
-    sentence a line, `format`), those pairs. Sentences are matched by their words, in either
-    direction; an input sentence found on neither side is an error naming the counts.
+    sentence a line, `format`), those pairs. Sentences are matched by their id when the files were
+    sentence-aligned, else by their words, in either direction; an input sentence found on neither
+    side is an error naming the counts.
+
+    `sentence_align=true`: the two CoNLL files are translations of each other but not
+    index-parallel (filtered or re-segmented); they are paired 1-1 by `xner.data.paired`
+    (cached under `cache_dir`), exactly as `SentAlignedConll` pairs them for the labelled side.
     """
 
     name = "parallel"
 
-    def __init__(self, source_file: str | None = None, target_file: str | None = None, format: str = "conll"):
+    def __init__(
+        self, source_file: str | None = None, target_file: str | None = None, format: str = "conll",
+        sentence_align: bool = False, cache_dir: str | None = None, data_dir: str | None = None,
+    ):
         if bool(source_file) != bool(target_file):
             raise ConfigError("translator=parallel needs both translator.source_file and translator.target_file")
         if format not in ("conll", "lines"):
             raise ConfigError(f"translator.format={format!r} is not valid; valid: conll, lines")
+        if sentence_align and (format != "conll" or not source_file):
+            raise ConfigError("translator.sentence_align=true needs two CoNLL files (translator.source_file, "
+                              "translator.target_file, translator.format=conll)")
         self.source_file, self.target_file, self.format = source_file, target_file, format
         self._lookup: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._by_id: dict[str, tuple[str, ...]] = {}
         self._sources: list[str] = []
-        if source_file and target_file:
+        if sentence_align:
+            self._read_aligned(str(source_file), str(target_file), cache_dir, data_dir)
+        elif source_file and target_file:
             self._read_files(Path(source_file).expanduser(), Path(target_file).expanduser())
+
+    def _read_aligned(self, src: str, tgt: str, cache_dir: str | None, data_dir: str | None) -> None:
+        from xner.data.paired import SentAlignedConll
+
+        corpus = SentAlignedConll(src, tgt, cache_dir=cache_dir, data_dir=data_dir)
+        pairs = corpus.pairs()
+        self._by_id = {p.source.id: tuple(p.target.words) for p in pairs}
+        self._add(((p.source.words, p.target.words) for p in pairs), f"{corpus.source_file} + {corpus.target_file}")
 
     def _read_files(self, src: Path, tgt: Path) -> None:
         sides = []
@@ -230,7 +252,8 @@ class ParallelTranslator(Translator):
         out: list[Words] = []
         missing = []
         for k, words in enumerate(sentences):
-            hit = self._lookup.get(tuple(words))
+            hit = self._by_id.get(ids[k]) if ids is not None and self._by_id else None
+            hit = hit or self._lookup.get(tuple(words))
             if hit is None and words:
                 missing.append(k)
             out.append(list(hit or ()))
