@@ -101,7 +101,7 @@ def test_pairing_is_cached_and_reused(files, tmp_path: Path, monkeypatch):
 def test_relative_paths_resolve_under_data_dir_and_errors_are_clear(files, tmp_path: Path):
     with pytest.raises(ConfigError, match="side='both'"):
         SentAlignedConll("en.txt", "swa.txt", side="both", data_dir=str(tmp_path))
-    with pytest.raises(DataFormatError, match="nope.txt: file not found"):
+    with pytest.raises(DataFormatError, match=r"nope\.txt: file not found"):
         SentAlignedConll("en.txt", "nope.txt", data_dir=str(tmp_path)).load("train")
     with pytest.raises(ConfigError, match="only the split 'train'"):
         SentAlignedConll("en.txt", "swa.txt", data_dir=str(tmp_path)).load("test")
