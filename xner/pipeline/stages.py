@@ -130,7 +130,6 @@ def _needs(cls: type, param: str) -> bool:
     return param in inspect.signature(cls.__init__).parameters
 
 
-@contextlib.contextmanager
 def _check_local_tagger(model: Any) -> None:
     """A tagger given as a path that does not exist is usually another job's output not made yet."""
     name = str(model or "")
@@ -143,6 +142,7 @@ def _check_local_tagger(model: Any) -> None:
         )
 
 
+@contextlib.contextmanager
 def open_projector(cfg: DictConfig, *, tagger: Any = None, scorers: Mapping[str, Any] | None = None) -> Iterator[Any]:
     """The configured projector; a tagger it had to load for ``candidates=ner`` is closed on exit."""
     if cfg.get("projection") is None:
