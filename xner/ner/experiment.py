@@ -63,7 +63,9 @@ def load_task_data(cfg: DictConfig) -> TaskData:
     train_pairs: list[SentencePair] = []
     if isinstance(target, ParallelNerDataset):
         pairs = target.pairs()
-        if n is None or not 0 < int(n) < len(pairs):
+        if n is None and task.get("pretrained"):
+            n = 0  # an already fine-tuned tagger needs no training material: every pair is test
+        if n is None or not (0 < int(n) < len(pairs) or (int(n) == 0 and task.get("pretrained"))):
             raise ConfigError(
                 f"data={target.name} is a parallel corpus of {len(pairs)} sentence pairs: set "
                 f"task.parallel_split=N (1..{len(pairs) - 1}) — the first N pairs are training "
