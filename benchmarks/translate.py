@@ -51,7 +51,7 @@ def naive(model_dir: str, texts: list[str], beam: int, max_length: int, device: 
 
 def xner_path(model: str, texts: list[str], beam: int, max_length: int, device: str, backend: str,
               batch_tokens: int, cache_root: Path) -> tuple[list[str], float, float]:
-    from xner.pipeline.cache import ArtifactCache
+    from xner.cache import ArtifactCache
     from xner.translate.seq2seq import NLLBTranslator
 
     t = NLLBTranslator(model, backend=backend, beam_size=beam, max_length=max_length, batch_tokens=batch_tokens,

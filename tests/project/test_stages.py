@@ -9,11 +9,11 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from xner.cache import ArtifactCache
 from xner.data.conll import read_conll
 from xner.data.types import Sentence, SentencePair, Span
 from xner.errors import ConfigError, DataFormatError
 from xner.pipeline import projection_eval, stages
-from xner.pipeline.cache import ArtifactCache
 from xner.pipeline.context import RunContext
 from xner.project import GreedyMatcher, HeuristicProjector, MatchingProjector, NgramCandidates, ProjectionInput
 

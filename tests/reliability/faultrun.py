@@ -51,7 +51,7 @@ def install(point: str, n: int) -> None:
         return calls["n"] == n
 
     if kind == "append":
-        from xner.pipeline import cache
+        from xner import cache
 
         real_append = cache.AppendLog.append
 
@@ -65,7 +65,7 @@ def install(point: str, n: int) -> None:
 
         cache.AppendLog.append = append
     elif kind in ("fsync", "enospc", "eacces"):
-        from xner.pipeline import cache
+        from xner import cache
 
         real_os = cache.os
 

@@ -505,7 +505,7 @@ def _get_task(name: str):
 def _run_task(task: str, tmp: Path, *overrides: str):
     from omegaconf import open_dict
 
-    from xner.pipeline.cache import ArtifactCache
+    from xner.cache import ArtifactCache
     from xner.pipeline.context import RunContext
     from xner.pipeline.tasks import get_task
     from xner.track import Tracker

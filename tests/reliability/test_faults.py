@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from xner.pipeline.cache import _MAGIC
+from xner.cache import _MAGIC
 
 
 @dataclass

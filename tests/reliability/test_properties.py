@@ -16,9 +16,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xner.cache import AppendLog, ArtifactCache
 from xner.data.conll import read_conll, write_conll
 from xner.data.types import Sentence
-from xner.pipeline.cache import AppendLog, ArtifactCache
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

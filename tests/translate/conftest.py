@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def cache(tmp_path):
-    from xner.pipeline.cache import ArtifactCache
+    from xner.cache import ArtifactCache
 
     return ArtifactCache(tmp_path / "cache")
 

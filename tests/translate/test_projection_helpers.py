@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hydra import compose, initialize_config_dir
 
+from xner.cache import ArtifactCache
 from xner.data.tags import check_tags
 from xner.data.types import Sentence, SentencePair, Span
-from xner.pipeline.cache import ArtifactCache
 from xner.pipeline.context import RunContext
 from xner.pipeline.stages import make_inputs, open_projector, project_batch
 from xner.translate.markers import MarkedResult

@@ -15,7 +15,7 @@ from tests.translate.conftest import REPO
 CHILD = r"""
 import json, sys, time
 import xner.translate.engines as engines
-from xner.pipeline.cache import ArtifactCache
+from xner.cache import ArtifactCache
 from xner.translate.seq2seq import NLLBTranslator
 
 pause = float(sys.argv[3])
@@ -51,7 +51,7 @@ def _run(script: Path, inputs: Path, cache: Path, pause: float, out: Path) -> su
 
 def _translate_here(inputs: Path, cache: Path) -> str:
     """The child's translation, run in this process (no pause)."""
-    from xner.pipeline.cache import ArtifactCache
+    from xner.cache import ArtifactCache
     from xner.translate.seq2seq import NLLBTranslator
 
     sentences = [line.split() for line in inputs.read_text(encoding="utf-8").splitlines()]

@@ -9,12 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from xner.cache import atomic_write_text
 from xner.dashboard.collect import collect_runs
 from xner.dashboard.reference import load_reference
 from xner.dashboard.report import render_report
 from xner.dashboard.table import MEASURES, build_table
 from xner.errors import XnerError
-from xner.pipeline.cache import atomic_write_text
 
 log = logging.getLogger(__name__)
 

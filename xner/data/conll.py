@@ -179,7 +179,7 @@ def format_conll(sentences: Sequence[Sentence]) -> str:
 
 def write_conll(path: str | os.PathLike, sentences: Sequence[Sentence]) -> Path:
     """Write sentences as ``token<TAB>tag`` lines, atomically (never a half-written file)."""
-    from xner.pipeline.cache import atomic_write_text
+    from xner.cache import atomic_write_text
 
     path = Path(path)
     atomic_write_text(path, format_conll(sentences))

@@ -67,7 +67,7 @@ def pair_files(
     except ValueError as exc:
         raise DataFormatError(f"{source_path} / {target_path}: {exc}") from None
     if cached is not None:
-        from xner.pipeline.cache import atomic_write_text
+        from xner.cache import atomic_write_text
 
         atomic_write_text(cached, json.dumps({
             "source": str(source_path), "target": str(target_path), "band": band,

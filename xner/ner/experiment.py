@@ -208,8 +208,8 @@ def training_state_dir(
     the training data, labels, seed and settings (None when `trainer.resume` or the cache is off)."""
     if not trainer_spec.resume or not ctx.cache.enabled:
         return None
+    from xner.cache import fingerprint
     from xner.hub import local_weights_id
-    from xner.pipeline.cache import fingerprint
 
     config = {
         "model": model_spec.to_dict(),

@@ -231,7 +231,7 @@ def fine_tune(
         metrics["train/best_val_f1"] = float(checkpoint.best_model_score)
         log.info("best checkpoint %s (val/f1 %.4f)", best, metrics["train/best_val_f1"])
     if finished is not None and trainer.is_global_zero:
-        from xner.pipeline.cache import atomic_write_text
+        from xner.cache import atomic_write_text
 
         atomic_write_text(finished, json.dumps({"metrics": metrics, "best": best}, sort_keys=True))
     model = module.model.to("cpu").eval()

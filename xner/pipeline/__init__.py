@@ -19,8 +19,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 import xner
+from xner.cache import ArtifactCache
 from xner.errors import XnerError
-from xner.pipeline.cache import ArtifactCache
 from xner.pipeline.config import precheck_values, validate_config
 from xner.pipeline.context import RunContext
 from xner.pipeline.tasks import TASK_GROUPS, get_task

@@ -18,10 +18,10 @@ from hydra.utils import instantiate
 
 from xner.align.aer import aer_metrics
 from xner.align.base import links_to_text
+from xner.cache import atomic_write_text
 from xner.data.alignment_gold import AlignmentGold
 from xner.errors import ConfigError
 from xner.pipeline import stages
-from xner.pipeline.cache import atomic_write_text
 from xner.pipeline.context import RunContext
 
 log = logging.getLogger(__name__)

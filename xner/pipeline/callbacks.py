@@ -139,7 +139,7 @@ class SweepProgress(Callback):
         folder = _progress_dir(config)
         state = {"total": total, "start": time.time(), "id": uuid.uuid4().hex[:8]}
         try:
-            from xner.pipeline.cache import atomic_write_text
+            from xner.cache import atomic_write_text
 
             atomic_write_text(folder / _STATE, json.dumps(state))
         except Exception as exc:  # progress is a nicety; never fail a sweep over it

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
-from xner.pipeline.cache import ArtifactCache
+from xner.cache import ArtifactCache
 
 if TYPE_CHECKING:
     from xner.track import Tracker

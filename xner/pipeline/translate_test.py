@@ -17,12 +17,12 @@ import time
 
 from hydra.utils import instantiate
 
+from xner.cache import fingerprint
 from xner.data.conll import write_conll
 from xner.data.loaders import build_dataset
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence, SentencePair
 from xner.evaluate.metrics import ner_metrics
-from xner.pipeline.cache import fingerprint
 from xner.pipeline.context import RunContext
 from xner.pipeline.stages import align_pairs, make_inputs, open_projector, project_batch
 from xner.project.base import ProjectionStats

@@ -26,12 +26,12 @@ from typing import Any
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from xner.cache import fingerprint
 from xner.data.conll import write_conll
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence, SentencePair
 from xner.errors import ConfigError, XnerError
 from xner.ner.experiment import apply_threads, choose_dev, load_task_data, train_and_evaluate
-from xner.pipeline.cache import fingerprint
 from xner.pipeline.context import RunContext
 
 log = logging.getLogger(__name__)

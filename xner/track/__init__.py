@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from xner.pipeline.cache import atomic_write_text
+from xner.cache import atomic_write_text
 
 log = logging.getLogger(__name__)
 

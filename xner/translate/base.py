@@ -7,8 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from xner.cache import ArtifactCache
 from xner.langs import Language
-from xner.pipeline.cache import ArtifactCache
 from xner.translate.codes import as_language
 
 log = logging.getLogger(__name__)

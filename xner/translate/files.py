@@ -16,9 +16,9 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+from xner.cache import ArtifactCache
 from xner.data.types import SentencePair
 from xner.errors import ConfigError, DataFormatError, XnerError
-from xner.pipeline.cache import ArtifactCache
 from xner.translate.base import LangLike, Translator, Words
 from xner.translate.words import SPLITTERS, split_words
 

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from xner.cache import ArtifactCache
 from xner.errors import ConfigError
 from xner.hub import resolve_device
 from xner.langs import Language
-from xner.pipeline.cache import ArtifactCache
 from xner.translate.base import LangLike, Translator, Words, make_batches
 from xner.translate.codes import UnsupportedLanguageError, m2m100_code, marian_code, nllb_code
 from xner.translate.words import SPLITTERS, detokenize, split_words

@@ -17,9 +17,9 @@ import numpy as np
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from xner.cache import atomic_write_text
 from xner.data.types import Sentence, Span
 from xner.errors import ConfigError
-from xner.pipeline.cache import atomic_write_text
 from xner.pipeline.context import RunContext
 from xner.translate.base import LangLike, Translator, Words
 from xner.translate.codes import as_language

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from xner.pipeline.cache import AppendLog, ArtifactCache, CacheError, atomic_write_text, fingerprint
+from xner.cache import AppendLog, ArtifactCache, CacheError, atomic_write_text, fingerprint
 
 
 def test_key_depends_on_stage_config_input_and_code(tmp_path):
