@@ -8,9 +8,10 @@ from xner.cache import ArtifactCache
 from xner.data.tags import check_tags
 from xner.data.types import Sentence, SentencePair, Span
 from xner.pipeline.context import RunContext
+from xner.pipeline.markers import marker_train_set, refined_inputs
 from xner.pipeline.stages import make_inputs, open_projector, project_batch
+from xner.translate.marker_projection import locate_spans
 from xner.translate.markers import MarkedResult
-from xner.translate.projection import locate_spans, marker_train_set, refined_inputs
 
 TINY = ["translator.model=tiny-nllb:0", "translator.max_length=16", "translator.beam_size=1",
         "translator.progress=false", "translator.device=cpu"]

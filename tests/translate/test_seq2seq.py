@@ -129,8 +129,8 @@ def test_marian_multi_target_model_gets_target_token(tmp_path):
 
 def test_translation_scorer_matrix_and_cache(cache):
     from xner.data.types import Span
+    from xner.pipeline.translation import TranslationScorer
     from xner.project.candidates import Candidates
-    from xner.translate.stage import TranslationScorer
 
     src = [["Barack", "Obama", "visited", "Paris"]]
     spans = [Span(0, 2, "PER"), Span(3, 4, "LOC")]

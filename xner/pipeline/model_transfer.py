@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 
 from xner.ner.encoding import reconcile_labels
-from xner.ner.experiment import apply_threads, choose_dev, evaluate_tagger, load_task_data, train_and_evaluate
 from xner.pipeline.context import RunContext
+from xner.pipeline.training import apply_threads, choose_dev, evaluate_tagger, load_task_data, train_and_evaluate
 
 log = logging.getLogger(__name__)
 

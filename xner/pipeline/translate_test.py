@@ -25,9 +25,9 @@ from xner.data.types import Sentence, SentencePair
 from xner.evaluate.metrics import ner_metrics
 from xner.pipeline.context import RunContext
 from xner.pipeline.stages import align_pairs, make_inputs, open_projector, project_batch
+from xner.pipeline.translation import TranslationScorer, open_translator, translate_sentences, translation_metrics
 from xner.project.base import ProjectionStats
 from xner.translate.codes import as_language
-from xner.translate.stage import TranslationScorer, open_translator, translate_sentences, translation_metrics
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def run(ctx: RunContext) -> dict[str, float]:
                 started = time.perf_counter()
                 links = align_pairs(ctx, aligner, english, [t.words for t in target])
                 if backtranslation:
-                    from xner.translate.projection import backtranslation_inputs
+                    from xner.pipeline.markers import backtranslation_inputs
 
                     refined, bt_metrics = backtranslation_inputs(
                         ctx, translator, aligner, english, en_spans, target, en, tgt_lang

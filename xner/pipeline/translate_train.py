@@ -31,8 +31,8 @@ from xner.data.conll import write_conll
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence, SentencePair
 from xner.errors import ConfigError, XnerError
-from xner.ner.experiment import apply_threads, choose_dev, load_task_data, train_and_evaluate
 from xner.pipeline.context import RunContext
+from xner.pipeline.training import apply_threads, choose_dev, load_task_data, train_and_evaluate
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _src_lang(cfg: Any) -> str:
 
 def translate(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> list[list[str]]:
     """Translations through the cache; also written to ``translations_<name>.<src>-<tgt>.jsonl``."""
-    from xner.translate.stage import open_translator, translate_sentences
+    from xner.pipeline.translation import open_translator, translate_sentences
 
     with open_translator(ctx.cfg) as translator:
         out = translate_sentences(
@@ -68,7 +68,7 @@ def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str)
     if keep not in KEEP:
         raise ConfigError(f"task.keep={keep!r}; valid: {', '.join(KEEP)}")
     if str(cfg.projection.get("_target_", "")).endswith("MarkerProjector"):
-        from xner.translate.projection import marker_train_set
+        from xner.pipeline.markers import marker_train_set
 
         projected, metrics = marker_train_set(ctx, sentences, _src_lang(cfg), cfg.lang)
         metrics[f"projection/{name}_sentences"] = float(len(sentences))
@@ -94,7 +94,7 @@ def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str)
         del aligner
     refined, extra = None, {}
     if cfg.projection.get("backtranslation", False):
-        from xner.translate.projection import refined_inputs
+        from xner.pipeline.markers import refined_inputs
 
         refined, extra = refined_inputs(ctx, aligned, _src_lang(cfg), cfg.lang)
     with open_projector(cfg) as projector:

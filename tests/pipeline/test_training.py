@@ -2,7 +2,7 @@ import pytest
 
 from xner.data.types import Sentence
 from xner.errors import ConfigError
-from xner.ner.experiment import choose_dev, relabel
+from xner.pipeline.training import choose_dev, relabel
 
 
 def sents(n):
@@ -42,7 +42,7 @@ def test_apply_threads_sets_torch_threads():
     import torch
     from omegaconf import OmegaConf
 
-    from xner.ner.experiment import apply_threads
+    from xner.pipeline.training import apply_threads
 
     before = torch.get_num_threads()
     try:

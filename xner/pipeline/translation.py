@@ -1,6 +1,7 @@
-"""Translation stage helpers for the tasks: open the configured translator, translate sentences
-(cached per sentence, with a translations artifact in the run directory), translate with entity
-markers, build the back-translation refinement, and score translations for fused matching.
+"""Translation stage wiring for the tasks: open the configured translator, translate sentences
+(cached per sentence, with a translations artifact in the run directory), and score translations
+for fused matching. Translation with entity markers is the library `xner.translate.marker_projection`;
+its task wiring (marker translate-train, back-translation refinement) is `xner.pipeline.markers`.
 """
 
 from __future__ import annotations
@@ -8,9 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,7 @@ from xner.errors import ConfigError
 from xner.pipeline.context import RunContext
 from xner.translate.base import LangLike, Translator, Words
 from xner.translate.codes import as_language
-from xner.translate.files import ParallelTranslator, PrecomputedTranslator
-from xner.translate.markers import MarkedResult, insert_markers, read_marked
+from xner.translate.files import ParallelTranslator
 
 log = logging.getLogger(__name__)
 
@@ -83,86 +81,6 @@ def translate_sentences(
         )
         log.info("translations %s→%s: %s", s.code, t.code, path)
     return out
-
-
-def _needs_model(translator: Translator, what: str) -> None:
-    if isinstance(translator, ParallelTranslator | PrecomputedTranslator):
-        raise ConfigError(
-            f"{what} translates text with entity markers, which translator={translator.name} cannot do; "
-            "use a model translator (translator=nllb|m2m100|marian)"
-        )
-
-
-def translate_with_markers(
-    translator: Translator,
-    sentences: Sequence[Sequence[str]],
-    spans: Sequence[Sequence[Span]],
-    src: LangLike,
-    tgt: LangLike,
-    *,
-    cache=None,
-    min_similarity: float = 0.5,
-    fallback: bool = True,
-    fallback_similarity: float = 0.8,
-    what: str = "projection=marker",
-    skip_without_entities: bool = False,
-    artifact: Path | None = None,
-) -> list[MarkedResult]:
-    """Translate sentences with ``[ ]`` around their entities and read the labelled spans back.
-
-    Every distinct entity is also translated alone (batched, cached) to label the marked ranges
-    (see `xner.translate.markers.read_marked`). `skip_without_entities`: sentences without entities
-    are not translated (their result has no words) — for uses that only need the entities. `artifact`:
-    a JSONL file recording, per sentence, the marked input, the raw output, and the spans read back.
-    Summarise the outcome with `summarize_markers`."""
-    _needs_model(translator, what)
-    s, t = as_language(src), as_language(tgt)
-    todo = [k for k, sp in enumerate(spans) if sp or not skip_without_entities]
-    marked = {k: insert_markers(sentences[k], spans[k]) for k in todo}
-    outputs = dict(zip(todo, translator.translate([marked[k] for k in todo], s, t, cache=cache), strict=True))
-    phrases = list(dict.fromkeys(tuple(w[x.start : x.end]) for w, sp in zip(sentences, spans, strict=True)
-                                 for x in sp))
-    alone = dict(zip(phrases, translator.translate([list(p) for p in phrases], s, t, cache=cache), strict=True))
-    results = []
-    for k, (words, sp) in enumerate(zip(sentences, spans, strict=True)):
-        ents = [list(words[x.start : x.end]) for x in sp]
-        results.append(
-            read_marked(outputs.get(k, []), ents, [x.label for x in sp], [alone[tuple(e)] for e in ents],
-                        min_similarity=min_similarity, fallback=fallback, fallback_similarity=fallback_similarity)
-        )
-    if artifact is not None:
-        atomic_write_text(artifact, "".join(
-            json.dumps({"marked": marked.get(k), "output": outputs.get(k), "words": r.words,
-                        "spans": [[x.start, x.end, x.label] for x in r.spans],
-                        "unprojected": dict(r.unprojected), "issues": dict(r.issues)}, ensure_ascii=False) + "\n"
-            for k, r in enumerate(results)
-        ))
-    return results
-
-
-def summarize_markers(results: Sequence[MarkedResult], what: str) -> dict[str, float]:
-    issues: Counter = Counter()
-    lost: Counter = Counter()
-    for r in results:
-        issues.update(r.issues)
-        lost.update(r.unprojected)
-    entities = sum(len(r.assignment) for r in results)
-    found = sum(sum(a is not None for a in r.assignment) for r in results)
-    recovered = sum(r.recovered for r in results)
-    failed = sum(1 for r in results if r.assignment and all(a is None for a in r.assignment))
-    if failed or lost:
-        log.warning(
-            "%s: %d of %d entities read back (%d by fuzzy fallback); %d sentence(s) with entities had none "
-            "read back (counted as unprojected); lost: %s; marker issues: %s",
-            what, found, entities, recovered, failed, dict(lost), dict(issues),
-        )
-    else:
-        log.info("%s: %d of %d entities read back (%d by fuzzy fallback)", what, found, entities, recovered)
-    metrics = {"markers/entities": float(entities), "markers/read_back": float(found),
-               "markers/fuzzy_recovered": float(recovered), "markers/sentences_unprojected": float(failed)}
-    metrics.update({f"markers/lost_{k}": float(v) for k, v in lost.items()})
-    metrics.update({f"markers/issue_{k}": float(v) for k, v in issues.items()})
-    return metrics
 
 
 class TranslationScorer:
