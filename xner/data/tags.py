@@ -1,7 +1,7 @@
-"""IOB2 tags ⇄ spans, tag validation and repair, label-set mapping.
+"""IOB2 tag validation and repair, label-set mapping; the tags ⇄ spans conversion
+(`tags_to_spans`, `spans_to_tags`, seqeval's `get_entities`) is `xner.data.spans`, re-exported here.
 
-Span extraction is seqeval's `get_entities` (conlleval semantics: an `I-X` after `O` or after
-another type starts a new entity). Validation is stricter and explicit: an `I-` that starts an
+Validation is stricter and explicit: an `I-` that starts an
 entity is repaired to `B-` with a logged warning, or rejected when `strict=True`.
 """
 
@@ -11,35 +11,14 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from seqeval.metrics.sequence_labeling import get_entities
-
-from xner.data.types import Span
+from xner.data.spans import Span, spans_to_tags, tags_to_spans
 from xner.errors import DataFormatError
+
+__all__ = ["check_tags", "map_spans", "map_tags", "spans_to_tags", "tags_to_spans"]
 
 log = logging.getLogger(__name__)
 
 TAG_RE = re.compile(r"^(O|[BI]-[A-Za-z][A-Za-z0-9_]*)$")
-
-
-def tags_to_spans(tags: Sequence[str]) -> list[Span]:
-    """IOB2 (or IOB1-ish) tags → spans, via seqeval (default/conlleval mode)."""
-    if not tags:
-        return []
-    return [Span(start, end + 1, label) for label, start, end in get_entities(list(tags))]
-
-
-def spans_to_tags(spans: Iterable[Span], length: int) -> list[str]:
-    """Spans → IOB2 tags. Overlapping spans are a caller bug and raise ValueError."""
-    tags = ["O"] * length
-    for span in sorted(spans):
-        if span.end > length:
-            raise ValueError(f"span {span} outside sentence of {length} words")
-        if any(t != "O" for t in tags[span.start : span.end]):
-            raise ValueError(f"span {span} overlaps another span")
-        tags[span.start] = f"B-{span.label}"
-        for i in range(span.start + 1, span.end):
-            tags[i] = f"I-{span.label}"
-    return tags
 
 
 def check_tags(

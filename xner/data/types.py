@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# A word alignment: (source word index, target word index), 0-based.
-Link = tuple[int, int]
-Links = frozenset[Link]
+from xner.data.spans import Link, Links, Span, tags_to_spans
 
-
-@dataclass(frozen=True, order=True)
-class Span:
-    """An entity over words[start:end] (end exclusive) with its type, e.g. Span(0, 2, "PER")."""
-
-    start: int
-    end: int
-    label: str
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start < self.end:
-            raise ValueError(f"invalid span [{self.start}, {self.end}) for {self.label!r}")
-
-    def __len__(self) -> int:
-        return self.end - self.start
-
-    def overlaps(self, other: Span) -> bool:
-        return self.start < other.end and other.start < self.end
+__all__ = ["Link", "Links", "Sentence", "SentencePair", "Span"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +30,6 @@ class Sentence:
 
     @property
     def spans(self) -> list[Span]:
-        from xner.data.tags import tags_to_spans
-
         return tags_to_spans(self.tags or ())
 
 
