@@ -1,8 +1,8 @@
 """GPU checks of every device path of xner, in one command (the checks: the package `gpucheck/`).
 
-    bash benchmarks/gpu_check.sh                        # on the GPU machine: installs .whl/, runs this
-    python benchmarks/gpu_check.py --device cpu         # here: GPU-only checks are "skipped" or run
-                                                        # as CPU substitutes, so the script itself is tested
+bash benchmarks/gpu_check.sh                        # on the GPU machine: installs .whl/, runs this
+python benchmarks/gpu_check.py --device cpu         # here: GPU-only checks are "skipped" or run
+                                                    # as CPU substitutes, so the script itself is tested
 """
 
 import sys
