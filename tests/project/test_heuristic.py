@@ -10,6 +10,7 @@ from xner.project.base import ProjectionInput
 from xner.project.heuristic import (
     HeuristicProjector,
     contiguous_ranges,
+    is_ascii_punctuation,
     is_punctuation,
     merge_ranges,
     project_original,
@@ -31,6 +32,9 @@ def test_ranges_and_merge():
 def test_punctuation():
     assert is_punctuation('"') and is_punctuation("«") and is_punctuation("...")
     assert not is_punctuation("U.S.") and not is_punctuation("a") and not is_punctuation("")
+    # the authors' test: ASCII string.punctuation only, an empty word vacuously punctuation
+    assert is_ascii_punctuation('"') and is_ascii_punctuation("...") and is_ascii_punctuation(" ")
+    assert not is_ascii_punctuation("«") and not is_ascii_punctuation("„") and not is_ascii_punctuation("U.S.")
 
 
 class TestSeed:
@@ -111,6 +115,39 @@ class TestOriginal:
         links = L((0, 2), (0, 3), (2, 3), (2, 4))
         out = project_original([Span(0, 1, "ORG"), Span(2, 3, "PER")], links, self.words)
         assert out.spans == [Span(3, 5, "PER")]
+
+    def test_unicode_punctuation_is_a_word(self):
+        # „ and “ are not in string.punctuation: kept, as in the authors' code
+        words = ("„", "Rat", "“", "tagt")
+        out = project_original([Span(0, 1, "ORG")], L((0, 0), (0, 1), (0, 2)), words)
+        assert out.spans == [Span(0, 3, "ORG")]
+
+    def test_reordered_entities_collide_in_source_order(self):
+        # ORG → target 3, PER → target 1: disjoint, but ORG's last word (3) ≥ PER's first (1), so
+        # they collide; equal size → the later (PER) stays
+        words = ("a", "b", "c", "d")
+        out = project_original([Span(0, 1, "ORG"), Span(2, 3, "PER")], L((0, 3), (2, 1)), words)
+        assert out.spans == [Span(1, 2, "PER")]
+        assert out.assignment == [None, Span(1, 2, "PER")]
+        assert out.unprojected == {"collision": 1}
+
+    def test_reordered_same_type_merged_into_a_gapped_tag(self):
+        # LOC → 5, LOC → 1: merged to words {1, 5}: tags B-LOC at 1, I-LOC at 5 → two spans
+        words = tuple("abcdefg")
+        out = project_original([Span(0, 1, "LOC"), Span(2, 3, "LOC")], L((0, 5), (2, 1)), words)
+        assert out.spans == [Span(1, 2, "LOC"), Span(5, 6, "LOC")]
+        assert out.assignment == [Span(1, 2, "LOC"), Span(1, 2, "LOC")]
+
+    def test_unchecked_neighbours_overwrite(self):
+        # A (ORG) → 2..3, B (PER) → 4, C (LOC, 5 words) → 0..4. A/B do not collide; B/C do and C
+        # is longer; A and C are never compared, and C's tags, written last, overwrite A's.
+        words = tuple("abcdef")
+        links = L((0, 2), (0, 3), (2, 4), *((4 + w, w) for w in range(5)))
+        spans = [Span(0, 1, "ORG"), Span(2, 3, "PER"), Span(4, 9, "LOC")]
+        out = project_original(spans, links, words)
+        assert out.spans == [Span(0, 5, "LOC")]
+        assert out.assignment == [None, None, Span(0, 5, "LOC")]
+        assert out.unprojected == {"collision": 2}
 
 
 def test_projector_variants_and_config_errors():

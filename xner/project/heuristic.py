@@ -6,10 +6,15 @@ by at most `max_gap` unaligned words; keep every range whose length over the ent
 exceeds `min_ratio` (0.8); label it. A range that overlaps an already projected one is dropped
 (counted as a collision): shorter entities win, as in the seed.
 
-``original`` (the authors' code): links to punctuation-only target words are ignored; adjacent
-groups are merged only while the merged span stays within `max_merged_len` words (3: a gap of one
-between two single words); only the largest group is kept; on collisions, same-type spans are
-merged into one and otherwise the longer span is kept (the later one on a tie).
+``original`` (the authors' code, Easy-Label-Projection `projection/annotation_proyection.py`): per
+source entity, in source order, its sorted aligned target words minus those that are ASCII
+punctuation only (`string.punctuation`; „ “ « » are words); runs merged while the merged span stays
+within `max_merged_len` words (3: a gap of one between two single words); the largest run kept.
+Collisions are tested between neighbours in source-entity order — an entity collides with the next
+one when its last word is at or after the next one's first, so an entity reordered in the target
+collides even without overlapping —: colliding same-type neighbours are merged (the union of their
+words), then of two colliding neighbours the one with more words is kept (the later one on a tie).
+Tags are written in that order, later over earlier, and the spans read back from them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from xner.data.tags import tags_to_spans
 from xner.data.types import Links, Span
 from xner.errors import ConfigError
 from xner.project.base import ProjectionInput, SentenceProjection
@@ -27,13 +33,21 @@ from xner.project.base import ProjectionInput, SentenceProjection
 log = logging.getLogger(__name__)
 
 VARIANTS = ("seed", "original")
-_ASCII_PUNCT = set(string.punctuation)
+_ASCII_PUNCT = frozenset(string.punctuation)
 
 
 def is_punctuation(word: str) -> bool:
     """True when every character is punctuation (ASCII punctuation or a Unicode P* category)."""
     word = word.strip()
     return bool(word) and all(c in _ASCII_PUNCT or unicodedata.category(c).startswith("P") for c in word)
+
+
+def is_ascii_punctuation(word: str) -> bool:
+    """The authors' test: every character of the stripped word is in `string.punctuation`.
+
+    Vacuously true for a word that is empty after stripping, as in their code; „ “ « » are not.
+    """
+    return all(c in _ASCII_PUNCT for c in word.strip())
 
 
 def aligned_targets(span: Span, links: Links) -> list[int]:
@@ -61,6 +75,31 @@ def merge_ranges(ranges: Sequence[tuple[int, int]], max_gap: int) -> list[tuple[
         else:
             merged.append((start, end))
     return merged
+
+
+def _write_tags(
+    writes: Sequence[tuple[Sequence[int], str, Sequence[int]]], n_src: int
+) -> tuple[list[Span], list[Span | None], int]:
+    """Write IOB2 tags for (target words, type, source entities) in order, later over earlier; read
+    the spans back (seqeval default mode). A span belongs to the entities of the write that tagged
+    its first word; returns spans, per-entity assignment (its longest span) and how many written
+    entities kept no span (all their span starts overwritten)."""
+    size = max((ids[-1] + 1 for ids, _, _ in writes), default=0)
+    tags = ["O"] * size
+    writer: list[int | None] = [None] * size
+    for w, (ids, label, _) in enumerate(writes):
+        for n, j in enumerate(ids):
+            tags[j] = ("B-" if n == 0 else "I-") + label
+            writer[j] = w
+    spans = tags_to_spans(tags)
+    assignment: list[Span | None] = [None] * n_src
+    for span in spans:
+        for k in writes[writer[span.start]][2]:
+            if assignment[k] is None or len(span) > len(assignment[k]):
+                assignment[k] = span
+    written = {k for _, _, ks in writes for k in ks}
+    lost = sum(assignment[k] is None for k in written)
+    return spans, assignment, lost
 
 
 def project_seed(
@@ -105,13 +144,12 @@ def project_original(
     ignore_punctuation: bool = True,
 ) -> SentenceProjection:
     """The original variant (see module docstring). Pure."""
-    assignment: list[Span | None] = [None] * len(src_spans)
     unprojected: Counter = Counter()
-    groups: list[tuple[int, Span]] = []  # (source entity index, target span)
+    groups: list[tuple[list[int], str, list[int]]] = []  # (target words, type, source entities)
     for k, entity in enumerate(src_spans):
         targets = aligned_targets(entity, links)
         if ignore_punctuation:
-            targets = [j for j in targets if not is_punctuation(tgt_words[j])]
+            targets = [j for j in targets if not is_ascii_punctuation(tgt_words[j])]
         if not targets:
             unprojected["unaligned"] += 1
             continue
@@ -122,34 +160,29 @@ def project_original(
                 merged[-1] = (merged[-1][0], end)
             else:
                 merged.append((start, end))
-        start, end = max(merged, key=lambda r: r[1] - r[0])  # first largest
-        groups.append((k, Span(start, end, entity.label)))
+        start, end = max(merged, key=lambda r: r[1] - r[0])  # the first of the largest
+        groups.append((list(range(start, end)), entity.label, [k]))
 
-    # Collisions, in target order: merge overlapping same-type spans, then keep the longer.
-    groups.sort(key=lambda g: (g[1].start, g[1].end))
-    owners: list[list[int]] = [[k] for k, _ in groups]
-    spans = [sp for _, sp in groups]
+    def collide(i: int) -> bool:  # neighbours in source order: i's last word at/after i+1's first
+        return groups[i][0][-1] >= groups[i + 1][0][0]
+
     i = 0
-    while i < len(spans) - 1:
-        a, b = spans[i], spans[i + 1]
-        if a.overlaps(b) and a.label == b.label:
-            spans[i] = Span(min(a.start, b.start), max(a.end, b.end), a.label)
-            owners[i] += owners.pop(i + 1)
-            del spans[i + 1]
+    while i < len(groups) - 1:
+        if collide(i) and groups[i][1] == groups[i + 1][1]:
+            a, b = groups[i], groups.pop(i + 1)
+            groups[i] = (sorted(set(a[0]) | set(b[0])), a[1], a[2] + b[2])
         else:
             i += 1
     i = 0
-    while i < len(spans) - 1:
-        a, b = spans[i], spans[i + 1]
-        if a.overlaps(b):
-            loser = i + 1 if len(a) > len(b) else i
-            unprojected["collision"] += len(owners[loser])
-            del spans[loser], owners[loser]
+    while i < len(groups) - 1:
+        if collide(i):
+            loser = i + 1 if len(groups[i][0]) > len(groups[i + 1][0]) else i
+            unprojected["collision"] += len(groups.pop(loser)[2])
         else:
             i += 1
-    for span, ks in zip(spans, owners, strict=True):
-        for k in ks:
-            assignment[k] = span
+    spans, assignment, lost = _write_tags(groups, len(src_spans))
+    if lost:
+        unprojected["collision"] += lost
     return SentenceProjection(spans, assignment, 0.0, unprojected)
 
 
