@@ -1,8 +1,8 @@
-"""The heuristic's original variant against a literal-minded reference written from the description of
-the authors' code (García-Ferrero et al., Easy-Label-Projection `projection/annotation_proyection.py`),
-on seeded random sentences.
+"""Both heuristic variants against literal-minded references written from the descriptions of the
+authors' code (García-Ferrero et al., Easy-Label-Projection `projection/annotation_proyection.py`)
+and of the seed's (Politov et al., `src/pipelines/align/matching.py`), on seeded random sentences.
 
-The references work the way that description reads: tag lists, dictionaries of links, in-place
+The references work the way those descriptions read: tag lists, dictionaries of links, in-place
 deletion while looping; xner's functions work on spans. Compared by the spans read back from the
 reference's tags (seqeval default mode, as every xner score).
 """
@@ -16,7 +16,7 @@ import pytest
 
 from xner.data.tags import tags_to_spans
 from xner.data.types import Span
-from xner.project.heuristic import project_original
+from xner.project.heuristic import project_original, project_seed
 
 PUNCS = set(string.punctuation)
 WORDS = ["der", "Rat", "Sri", "Lanka", "U.S.", "'s", ",", ".", "--", "(", ")", '"', "„", "“", "«", "»", "…", "-", "a"]
@@ -91,6 +91,45 @@ def reference_original(src_len, entities, tgt_words, links):
     return tags
 
 
+def reference_seed(src_len, entities, tgt_len, links, ratio=0.8, merge_distance=1):
+    """Seed's procedure, step by step (links as the seed holds them: (labelled side, entity side),
+    sorted): → target IOB2 tags."""
+    word_alignments = sorted((t, s) for s, t in links)
+    by_entity_word = [[a[0] for a in word_alignments if a[1] == i] for i in range(src_len)]
+    labels = ["O"] * tgt_len
+    for start, end, label in entities:
+        cands = []
+        for idx in range(start, end):
+            for corr in by_entity_word[idx]:
+                new = True
+                for c in cands:
+                    if c[0] <= corr < c[1]:
+                        new = False
+                    elif corr == c[1]:
+                        c[1] += 1
+                        new = False
+                    elif corr == c[0] - 1:
+                        c[0] -= 1
+                        new = False
+                if new:
+                    cands.append([corr, corr + 1])
+        if merge_distance > 0 and cands:
+            cands = sorted(cands, key=lambda c: c[0])
+            merged = [cands[0]]
+            for c in cands[1:]:
+                if c[0] - merged[-1][1] > merge_distance:
+                    merged.append(c)
+                else:
+                    merged[-1][1] = c[1]
+            cands = merged
+        for c in cands:
+            if (c[1] - c[0]) / (end - start) > ratio:
+                labels[c[0]] = "B-" + label
+                for i in range(c[0] + 1, c[1]):
+                    labels[i] = "I-" + label
+    return labels
+
+
 def random_sentence(rng: random.Random):
     """Source entities (sorted, disjoint), target words, links: monotone, reordered or scattered."""
     src_len = rng.randint(1, 14)
@@ -140,12 +179,27 @@ def test_original_equals_reference(sentences):
     assert not differ, f"{len(differ)} of {len(sentences)} differ; first: {differ[0]}"
 
 
+@pytest.mark.parametrize(("max_gap", "min_ratio"), [(1, 0.8), (0, 0.8), (2, 0.5)])
+def test_seed_equals_reference(sentences, max_gap, min_ratio):
+    differ = []
+    for src_len, entities, words, links in sentences:
+        spans = [Span(*e) for e in entities]
+        got = project_seed(spans, links, max_gap=max_gap, min_ratio=min_ratio).spans
+        ref = reference_seed(src_len, entities, len(words), links, ratio=min_ratio, merge_distance=max_gap)
+        want = tags_to_spans(ref)
+        if got != want:
+            differ.append((entities, sorted(links), got, want))
+    assert not differ, f"{len(differ)} of {len(sentences)} differ; first: {differ[0]}"
+
+
 def test_random_sentences_exercise_the_differences(sentences):
-    """The generator reaches what the variant turns on (reordered collisions, Unicode punctuation);
-    otherwise the equality test above would prove little."""
-    reordered = unicode = 0
+    """The generator reaches what the variants turn on (reordered collisions, Unicode punctuation,
+    spans cut or fused by overwriting); otherwise the equality tests above would prove little."""
+    reordered = unicode = overwritten = 0
     for _src_len, entities, words, links in sentences:
-        out = project_original([Span(*e) for e in entities], links, words)
+        spans = [Span(*e) for e in entities]
+        out = project_original(spans, links, words)
         reordered += bool(out.unprojected.get("collision"))
         unicode += any(w in "„“«»…" for sp in out.spans for w in words[sp.start : sp.end])
-    assert reordered > 100 and unicode > 100
+        overwritten += project_seed(spans, links).spans != project_seed(spans, links, collisions="shorter").spans
+    assert reordered > 100 and unicode > 100 and overwritten > 100

@@ -1,10 +1,18 @@
 """Alignment-based heuristic projection (García-Ferrero et al. 2022), in two variants.
 
-``seed`` (default; the seed project's reimplementation): for each source entity, shortest first,
-take the target words aligned to any of its words; build contiguous ranges; merge ranges separated
-by at most `max_gap` unaligned words; keep every range whose length over the entity's length
-exceeds `min_ratio` (0.8); label it. A range that overlaps an already projected one is dropped
-(counted as a collision): shorter entities win, as in the seed.
+``seed`` (default; the seed project's reimplementation, `src/pipelines/align/matching.py` of
+Politov et al.): for each source entity, in source order, grow target ranges from the words aligned
+to it (its words left to right, each word's targets in ascending order: a target next to a range
+extends it, one inside is absorbed, any other opens a new range); merge ranges, sorted by start,
+whose gap is at most `max_gap` words; keep every range whose length over the entity's length
+exceeds `min_ratio` (0.8); write its IOB2 tags. A later entity overwrites earlier tags word by word,
+so collisions can cut a span or fuse two; the target spans are read back from the tags (seqeval's
+default mode). The seed's merge sets the merged range's end to the later range's end, even when
+that range lies inside the earlier one, so a merged range can shrink ([4,7) then [4,6) → [4,6));
+xner reproduces this quirk (it needs two grown ranges with one start, i.e. many-to-many links).
+`collisions=shorter` is xner's earlier policy instead: ranges are the maximal runs of the aligned
+words (merged without the quirk), entities are projected shortest first, and a range overlapping an
+already projected one is dropped.
 
 ``original`` (the authors' code, Easy-Label-Projection `projection/annotation_proyection.py`): per
 source entity, in source order, its sorted aligned target words minus those that are ASCII
@@ -33,6 +41,7 @@ from xner.project.base import ProjectionInput, SentenceProjection
 log = logging.getLogger(__name__)
 
 VARIANTS = ("seed", "original")
+COLLISIONS = ("overwrite", "shorter")
 _ASCII_PUNCT = frozenset(string.punctuation)
 
 
@@ -77,6 +86,48 @@ def merge_ranges(ranges: Sequence[tuple[int, int]], max_gap: int) -> list[tuple[
     return merged
 
 
+def grown_ranges(span: Span, links: Links) -> list[tuple[int, int]]:
+    """The seed's candidate ranges of one entity, in creation order (may overlap one another).
+
+    Targets are visited word by word (each word's in ascending order); a target inside a range
+    leaves it as it is, one just right or left of a range extends it — every range it touches, so
+    two ranges can grow into each other —, and a target touching none opens a new one-word range.
+    """
+    by_src: dict[int, list[int]] = {}
+    for i, j in sorted(links):
+        if span.start <= i < span.end:
+            by_src.setdefault(i, []).append(j)
+    ranges: list[list[int]] = []
+    for i in range(span.start, span.end):
+        for j in by_src.get(i, ()):
+            touched = False
+            for r in ranges:
+                if r[0] <= j < r[1]:
+                    touched = True
+                elif j == r[1]:
+                    r[1] = j + 1
+                    touched = True
+                elif j == r[0] - 1:
+                    r[0] = j
+                    touched = True
+            if not touched:
+                ranges.append([j, j + 1])
+    return [(s, e) for s, e in ranges]
+
+
+def seed_merge(ranges: Sequence[tuple[int, int]], max_gap: int) -> list[tuple[int, int]]:
+    """The seed's merge: sort by start (stably); a range starting within `max_gap` words of the
+    previous merged range's end (or before it) sets that range's end to its own — which shrinks the
+    merged range when the range lies inside it (the seed's quirk, kept)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges, key=lambda r: r[0]):
+        if merged and start - merged[-1][1] <= max_gap:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _write_tags(
     writes: Sequence[tuple[Sequence[int], str, Sequence[int]]], n_src: int
 ) -> tuple[list[Span], list[Span | None], int]:
@@ -108,8 +159,35 @@ def project_seed(
     *,
     max_gap: int = 1,
     min_ratio: float = 0.8,
+    collisions: str = "overwrite",
 ) -> SentenceProjection:
     """The seed variant (see module docstring). Pure; `links` are (source, target) word indices."""
+    if collisions == "shorter":
+        return _project_seed_shorter(src_spans, links, max_gap=max_gap, min_ratio=min_ratio)
+    unprojected: Counter = Counter()
+    writes: list[tuple[list[int], str, list[int]]] = []
+    for k, entity in enumerate(src_spans):
+        ranges = grown_ranges(entity, links)
+        if not ranges:
+            unprojected["unaligned"] += 1
+            continue
+        if max_gap > 0:
+            ranges = seed_merge(ranges, max_gap)
+        kept = [(s, e) for s, e in ranges if (e - s) / len(entity) > min_ratio]
+        if not kept:
+            unprojected["below_ratio"] += 1
+            continue
+        writes.extend((list(range(s, e)), entity.label, [k]) for s, e in kept)
+    spans, assignment, lost = _write_tags(writes, len(src_spans))
+    if lost:
+        unprojected["collision"] += lost
+    return SentenceProjection(spans, assignment, 0.0, unprojected)
+
+
+def _project_seed_shorter(
+    src_spans: Sequence[Span], links: Links, *, max_gap: int, min_ratio: float
+) -> SentenceProjection:
+    """`collisions=shorter`: shortest entity first, a range overlapping a projected one dropped."""
     assignment: list[Span | None] = [None] * len(src_spans)
     unprojected: Counter = Counter()
     taken: list[Span] = []
@@ -189,9 +267,10 @@ def project_original(
 class HeuristicProjector:
     """`projection=heuristic`: the alignment heuristic, `variant` ``seed`` (default) or ``original``.
 
-    `max_gap` and `min_ratio` apply to ``seed``; `max_merged_len` and `ignore_punctuation` to
-    ``original``. `backtranslation` is the seed's back-translation refinement switch; the refined
-    source side is supplied by the caller (`xner.pipeline.stages.project_pairs`).
+    `max_gap`, `min_ratio` and `collisions` (``overwrite``, the seed's, or ``shorter``) apply to
+    ``seed``; `max_merged_len` and `ignore_punctuation` to ``original``. `backtranslation` is the
+    seed's back-translation refinement switch; the refined source side is supplied by the caller
+    (`xner.pipeline.stages.project_pairs`).
     """
 
     def __init__(
@@ -202,9 +281,12 @@ class HeuristicProjector:
         max_merged_len: int = 3,
         ignore_punctuation: bool = True,
         backtranslation: bool = False,
+        collisions: str = "overwrite",
     ):
         if variant not in VARIANTS:
             raise ConfigError(f"projection.variant={variant!r} is not valid; choose one of {VARIANTS}")
+        if collisions not in COLLISIONS:
+            raise ConfigError(f"projection.collisions={collisions!r} is not valid; choose one of {COLLISIONS}")
         if max_gap < 0:
             raise ConfigError(f"projection.max_gap must be >= 0, got {max_gap}")
         if max_merged_len < 1:
@@ -215,10 +297,16 @@ class HeuristicProjector:
         self.max_merged_len = max_merged_len
         self.ignore_punctuation = ignore_punctuation
         self.backtranslation = backtranslation
+        self.collisions = collisions
 
     def project(self, inputs: Sequence[ProjectionInput]) -> list[SentenceProjection]:
         if self.variant == "seed":
-            return [project_seed(x.src_spans, x.links, max_gap=self.max_gap, min_ratio=self.min_ratio) for x in inputs]
+            return [
+                project_seed(
+                    x.src_spans, x.links, max_gap=self.max_gap, min_ratio=self.min_ratio, collisions=self.collisions
+                )
+                for x in inputs
+            ]
         return [
             project_original(
                 x.src_spans,
