@@ -107,6 +107,16 @@ def f1(gold_tags, pred_tags) -> float:
     return 100 * ner_metrics(gold_tags, pred_tags, prefix="p", mode="default")["p/f1"]
 
 
+def average(scores, setting: Setting, part: str, langs) -> float:
+    """Mean F1 of `setting` over `langs` on `part` (dev | test | all) of `scores[setting][lang]`."""
+    return sum(scores[setting][lg][part] for lg in langs) / len(langs)
+
+
+def choose(scores, part: str, langs, grid=GRID) -> Setting:
+    """The setting with the best mean F1 over `langs` on `part`; the first in `grid` among equals."""
+    return max(grid, key=lambda s: average(scores, s, part, langs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--langs", default="de,es,it")
@@ -133,13 +143,10 @@ def main() -> None:
     seconds = time.perf_counter() - started
 
     def avg(setting: Setting, part: str, among=langs) -> float:
-        return sum(scores[setting][lg][part] for lg in among) / len(among)
+        return average(scores, setting, part, among)
 
-    def best(key) -> Setting:
-        return max(GRID, key=key)  # max keeps the first of equals: grid order breaks ties
-
-    chosen_dev = best(lambda s: avg(s, "dev"))
-    chosen_all = best(lambda s: avg(s, "all"))
+    chosen_dev = choose(scores, "dev", langs)
+    chosen_all = choose(scores, "all", langs)
     rows = []
 
     def row(protocol: str, setting: Setting, part: str, among) -> dict:
@@ -168,7 +175,7 @@ def main() -> None:
     if len(langs) > 1:
         for lang in langs:
             others = [lg for lg in langs if lg != lang]
-            chosen = best(lambda s, lg=lang: scores[s][lg]["all"])
+            chosen = choose(scores, "all", [lang])
             cross[lang] = {
                 "chosen": row(f"cross-language: chosen on {lang}, scored on {'+'.join(others)}", chosen, "all", others),
                 "seed": row(f"cross-language: the seed's method on {'+'.join(others)}", SEED, "all", others),

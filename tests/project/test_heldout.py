@@ -46,3 +46,20 @@ def test_preset_is_the_chosen_grid_setting_and_defaults_stay(conf_dir):
     assert bench.Setting("dice", 0.0, None, False, "greedy") == bench.SEED
     # the grid is the one README's in-sample figure came from: 2 × 5 × 2 × 2 × 2
     assert len(set(bench.GRID)) == 80
+
+
+def test_choice_uses_only_the_choosing_part_and_breaks_ties_by_grid_order():
+    bench = _benchmark()
+    a, b, c = bench.GRID[:3]
+    scores = {
+        a: {"de": {"dev": 90.0, "test": 99.0}, "es": {"dev": 80.0, "test": 99.0}},
+        b: {"de": {"dev": 91.0, "test": 10.0}, "es": {"dev": 80.0, "test": 10.0}},
+        c: {"de": {"dev": 89.0, "test": 50.0}, "es": {"dev": 82.0, "test": 50.0}},
+    }
+    grid = [a, b, c]
+    # b and c tie on dev (85.5): the earlier (b) wins; test plays no part in the choice
+    assert bench.choose(scores, "dev", ["de", "es"], grid) == b
+    assert bench.average(scores, b, "test", ["de", "es"]) == 10.0
+    assert bench.choose(scores, "test", ["de", "es"], grid) == a
+    # one language alone
+    assert bench.choose(scores, "dev", ["es"], grid) == c
