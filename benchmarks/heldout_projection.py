@@ -76,7 +76,7 @@ def load_language(lang: str, limit: int | None):
 
     from xner.data.loaders import load_parallel
     from xner.pipeline import stages
-    from xner.pipeline.cache import ArtifactCache
+    from xner.cache import ArtifactCache
 
     overrides = ["experiment=quickstart_projection", f"lang={lang}", "logger=none"]
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
