@@ -33,7 +33,7 @@ import logging
 import string
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from xner.data.tags import tags_to_spans
 from xner.data.types import Links, Span
@@ -131,12 +131,15 @@ def seed_merge(ranges: Sequence[tuple[int, int]], max_gap: int) -> list[tuple[in
 
 
 def _write_tags(
-    writes: Sequence[tuple[Sequence[int], str, Sequence[int]]], n_src: int
+    writes: Sequence[tuple[Sequence[int], str, Sequence[int]]],
+    n_src: int,
+    own: Mapping[int, set[int]] | None = None,
 ) -> tuple[list[Span], list[Span | None], int]:
     """Write IOB2 tags for (target words, type, source entities) in order, later over earlier; read
     the spans back (seqeval default mode). A span belongs to the entities of the write that tagged
-    its first word; returns spans, per-entity assignment (its longest span) and how many written
-    entities kept no span (all their span starts overwritten)."""
+    its first word; returns spans, per-entity assignment (its longest span; with `own`, the entity's
+    own target words before a merge, the span covering most of them, which must be one at least)
+    and how many written entities kept no span (all their span starts overwritten)."""
     size = max((ids[-1] + 1 for ids, _, _ in writes), default=0)
     tags = ["O"] * size
     writer: list[int | None] = [None] * size
@@ -146,10 +149,13 @@ def _write_tags(
             writer[j] = w
     spans = tags_to_spans(tags)
     assignment: list[Span | None] = [None] * n_src
+    best: dict[int, tuple[int, int]] = {}
     for span in spans:
         for k in writes[writer[span.start]][2]:
-            if assignment[k] is None or len(span) > len(assignment[k]):
-                assignment[k] = span
+            overlap = len(own[k] & set(range(span.start, span.end))) if own is not None else 1
+            key = (overlap, len(span))
+            if overlap > 0 and (k not in best or key > best[k]):
+                best[k], assignment[k] = key, span
     written = {k for _, _, ks in writes for k in ks}
     lost = sum(assignment[k] is None for k in written)
     return spans, assignment, lost
@@ -226,6 +232,7 @@ def project_original(
     """The original variant (see module docstring). Pure."""
     unprojected: Counter = Counter()
     groups: list[tuple[list[int], str, list[int]]] = []  # (target words, type, source entities)
+    own: dict[int, set[int]] = {}  # each entity's own target words, before same-type merges
     for k, entity in enumerate(src_spans):
         targets = aligned_targets(entity, links)
         if ignore_punctuation:
@@ -242,6 +249,7 @@ def project_original(
                 merged.append((start, end))
         start, end = max(merged, key=lambda r: r[1] - r[0])  # the first of the largest
         groups.append((list(range(start, end)), entity.label, [k]))
+        own[k] = set(range(start, end))
 
     def collide(i: int) -> bool:  # neighbours in source order: i's last word at/after i+1's first
         return groups[i][0][-1] >= groups[i + 1][0][0]
@@ -260,7 +268,7 @@ def project_original(
             unprojected["collision"] += len(groups.pop(loser)[2])
         else:
             i += 1
-    spans, assignment, lost = _write_tags(groups, len(src_spans))
+    spans, assignment, lost = _write_tags(groups, len(src_spans), own)
     if lost:
         unprojected["collision"] += lost
     return SentenceProjection(spans, assignment, 0.0, unprojected)
