@@ -54,3 +54,35 @@ def test_missing_local_files_and_no_hub_gives_one_clear_error(tmp_path, monkeypa
 def test_limit_must_be_positive(tmp_path):
     with pytest.raises(ConfigError, match=r"data.limit"):
         MasakhaNER2(data_dir=str(tmp_path), lang="swa", limit=0)
+
+
+def test_select_range():
+    from xner.data.loaders import select_range
+
+    assert select_range("all", 799) == (0, 799) and select_range(None, 5) == (0, 5)
+    assert select_range("dev", 799) == (0, 400) and select_range("test", 799) == (400, 799)
+    assert select_range("dev", 4) == (0, 2) and select_range("test", 4) == (2, 4)
+    assert select_range("3-5", 10) == (2, 5) and select_range("1-1", 1) == (0, 1)
+    with pytest.raises(ConfigError, match=r"data.select='0-3'.*within 1-10"):
+        select_range("0-3", 10)
+    with pytest.raises(ConfigError, match=r"data.select='train' is not valid"):
+        select_range("train", 10)
+
+
+def test_europarl_dev_and_test_halves(data_dir):
+    everything = EuroparlNER(data_dir=str(data_dir), lang="es").pairs()
+    dev = EuroparlNER(data_dir=str(data_dir), lang="es", select="dev").pairs()
+    test = EuroparlNER(data_dir=str(data_dir), lang="es", select="test").pairs()
+    assert (len(dev), len(test)) == (400, 399)
+    assert dev + test == everything
+    assert test[0].target.origin == everything[400].target.origin  # file:line kept
+    with pytest.raises(ConfigError, match=r"data\.select"):
+        EuroparlNER(data_dir=str(data_dir), lang="es", select="half")
+
+
+def test_parallel_conll_select_range(tmp_path):
+    (tmp_path / "a.txt").write_text("x O\n\ny O\n\nz B-PER\n")
+    (tmp_path / "b.txt").write_text("x O\n\ny O\n\nz B-PER\n")
+    ds = ParallelConll(source_file=str(tmp_path / "a.txt"), target_file=str(tmp_path / "b.txt"),
+                       data_dir=str(tmp_path), select="2-3")
+    assert [p.target.words for p in ds.pairs()] == [("y",), ("z",)]

@@ -210,3 +210,15 @@ def test_corpus_level_aligner_gets_one_call_and_a_corpus_specific_cache(tmp_path
     chunked.corpus_level = False  # an encoder aligner: chunked calls, cached per pair
     stages.align_pairs(ctx_for(tmp_path / "b"), chunked, src, tgt)
     assert chunked.calls == [2, 2, 1]
+
+
+def test_projection_eval_scores_only_the_selected_part(conf_dir, tmp_path, monkeypatch):
+    """data.select=test keeps the second half (sentences 3–3 of 3): only "the UN" ↔ "die UNO"."""
+    (tmp_path / "src.conll").write_text(SRC)
+    (tmp_path / "tgt.conll").write_text(TGT)
+    cfg = parallel_conll_cfg(conf_dir, tmp_path, "projection=heuristic", "data.select=test")
+    monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(SameWordAligner()))
+    metrics = projection_eval.run(RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None))
+    assert metrics["projection/src_entities"] == 1.0 and metrics["projection/recall"] == 0.0
+    written = read_conll(tmp_path / "run" / "projected.conll")
+    assert [s.words for s in written] == [("die", "UNO")]

@@ -203,8 +203,40 @@ class ConllMulti(NerDataset):
         return {s: base / f"{self.lang}.conll.{s}.tsv" for s in ("train", "dev", "test")}
 
 
+def select_range(select: str | None, n: int) -> tuple[int, int]:
+    """`data.select` → the 0-based half-open range of the `n` sentences it names.
+
+    ``all`` (or None): every sentence; ``dev``: the first half, ⌈n/2⌉ sentences (Europarl-NER: 1–400);
+    ``test``: the rest (401–799); ``"A-B"``: sentences A to B, 1-based and inclusive.
+    """
+    key = "all" if select is None else str(select).strip()
+    half = (n + 1) // 2
+    if key == "all":
+        return 0, n
+    if key == "dev":
+        return 0, half
+    if key == "test":
+        return half, n
+    first, sep, last = key.partition("-")
+    if sep and first.strip().isdigit() and last.strip().isdigit():
+        a, b = int(first), int(last)
+        if 1 <= a <= b <= n:
+            return a - 1, b
+        raise ConfigError(f"data.select={key!r}: the range must lie within 1-{n} (first ≤ last)")
+    raise ConfigError(f"data.select={key!r} is not valid; choose all, dev (first half), test (second half) or A-B")
+
+
 class ParallelNerDataset(NerDataset):
-    """Two sentence-aligned NER files: gold entities on the source and on the target side."""
+    """Two sentence-aligned NER files: gold entities on the source and on the target side.
+
+    `select` keeps part of them (see `select_range`): ``dev`` and ``test`` split the corpus in two
+    halves, so a setting chosen on one is reported on the other.
+    """
+
+    def __init__(self, *args, select: str | None = "all", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.select = "all" if select is None else str(select)
+        select_range(self.select, 10**9)  # reject a bad value before any file is read
 
     def source_target_files(self) -> tuple[Path, Path]:
         raise NotImplementedError
@@ -224,6 +256,8 @@ class ParallelNerDataset(NerDataset):
                 f"parallel files differ in length: {src_path} has {len(src)} sentences, "
                 f"{tgt_path} has {len(tgt)}"
             )
+        lo, hi = select_range(self.select, len(src))
+        src, tgt = src[lo:hi], tgt[lo:hi]
         if self.limit is not None:
             src, tgt = src[: self.limit], tgt[: self.limit]
         if self.label_map:
