@@ -4,7 +4,8 @@
 limit; the seed is unbounded), except spans containing a word with one of `exclude_chars`
 ("!" and "?", as in the seed) and, optionally, spans with punctuation at an edge.
 `candidates=ner`: the spans a token-classification tagger predicts on the target sentence, labels
-dropped, optionally with their span probabilities.
+dropped, optionally with their span probabilities — all of them, whatever their type: the tagger's
+`label_map` (e.g. ``{MISC: null}``) applies to labels, not to which spans are candidates.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ class NgramCandidates:
 
 
 class SpanTagger(Protocol):
-    """What `candidates=ner` needs: spans per sentence, each a Span or (Span, probability)."""
+    """What `candidates=ner` needs: spans per sentence, each a Span or (Span, probability).
+
+    Taggers may offer ``candidate_spans(words_list)`` (all predicted spans, before any label map;
+    preferred) or ``predict_with_scores(words_list)``; ``predict`` is the fallback."""
 
     def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[Any]]: ...
 
@@ -105,8 +109,10 @@ class NerCandidates:
     """`candidates=ner`: spans predicted by `tagger` on the target sentences (labels dropped).
 
     Any object with ``predict(words_list) -> list[list[Span | (Span, prob)]]`` works (its
-    ``predict_with_scores`` is preferred when present, e.g. `xner.ner.tagger.SourceTagger`); the
-    pipeline injects the configured `tagger`. Spans below `min_probability` are discarded; spans
+    ``candidate_spans``, then ``predict_with_scores``, are preferred when present: the spans of
+    `xner.ner.tagger.SourceTagger.candidate_spans` ignore its `label_map`, so a target entity the
+    tagger calls MISC stays a candidate when the map drops MISC); the pipeline injects the
+    configured `tagger`. Spans below `min_probability` are discarded; spans
     without a probability count as 1.0.
     """
 
@@ -123,8 +129,11 @@ class NerCandidates:
                 "NerCandidates(tagger=...)"
             )
         words = [list(w) for w in words_list]
-        with_scores = getattr(self.tagger, "predict_with_scores", None)
-        predicted = with_scores(words) if callable(with_scores) else self.tagger.predict(words)
+        name = next(
+            (n for n in ("candidate_spans", "predict_with_scores") if callable(getattr(self.tagger, n, None))),
+            "predict",
+        )
+        predicted = getattr(self.tagger, name)(words)
         if len(predicted) != len(words_list):
             raise ValueError(f"tagger returned {len(predicted)} predictions for {len(words_list)} sentences")
         out = []
