@@ -1,8 +1,9 @@
 """Target-side candidate spans for matching projection.
 
 `candidates=ngram`: every contiguous span of at most `max_len` words (default 10, the thesis'
-limit; the seed is unbounded), except spans containing a word with one of `exclude_chars`
-("!" and "?", as in the seed) and, optionally, spans with punctuation at an edge.
+limit; the seed is unbounded), except spans containing a word equal to one of `exclude_chars`
+("!" or "?", as in the seed; `exclude_punct=contains`: a word containing one, so "Yahoo!" is never
+a candidate) and, optionally, spans with punctuation at an edge.
 `candidates=ner`: the spans a token-classification tagger predicts on the target sentence, labels
 dropped, optionally with their span probabilities — all of them, whatever their type: the tagger's
 `label_map` (e.g. ``{MISC: null}``) applies to labels, not to which spans are candidates.
@@ -45,6 +46,7 @@ class Candidates:
         return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
 
 
+EXCLUDE_PUNCT = ("token", "contains")
 OPENING = frozenset("([{«“‘")
 CLOSING = frozenset(")]}»”’")
 
@@ -54,9 +56,11 @@ def ngram_candidates(
     max_len: int | None = 10,
     exclude_chars: str = "!?",
     exclude_edge_punctuation: bool = False,
+    exclude_punct: str = "token",
 ) -> Candidates:
     """All contiguous spans of ≤ `max_len` words (None: unbounded), ordered by start then length,
-    without spans that contain a word with any character of `exclude_chars`; with
+    without spans that contain a word equal to a character of `exclude_chars` (`exclude_punct=
+    "token"`, the seed's rule) or, with ``"contains"``, a word containing one; with
     `exclude_edge_punctuation`, also without spans that start with a punctuation word other than an
     opening bracket or end with one other than a closing bracket ("PPE ." or ", Kommission")."""
     n = len(words)
@@ -67,7 +71,11 @@ def ngram_candidates(
     ends = starts + np.tile(np.arange(1, limit + 1), n)
     keep = ends <= n
     if exclude_chars:
-        bad = np.fromiter((any(c in w for c in exclude_chars) for w in words), bool, n)
+        if exclude_punct == "token":
+            marks = set(exclude_chars)
+            bad = np.fromiter((w in marks for w in words), bool, n)
+        else:
+            bad = np.fromiter((any(c in w for c in exclude_chars) for w in words), bool, n)
         if bad.any():
             prefix = np.concatenate(([0], np.cumsum(bad)))
             keep &= prefix[np.minimum(ends, n)] == prefix[starts]
@@ -83,16 +91,29 @@ def ngram_candidates(
 class NgramCandidates:
     """`candidates=ngram`: see `ngram_candidates`."""
 
-    def __init__(self, max_len: int | None = 10, exclude_chars: str = "!?", exclude_edge_punctuation: bool = False):
+    def __init__(
+        self,
+        max_len: int | None = 10,
+        exclude_chars: str = "!?",
+        exclude_edge_punctuation: bool = False,
+        exclude_punct: str = "token",
+    ):
         if max_len is not None and max_len < 1:
             raise ConfigError(f"candidates.max_len must be a positive number of words or null, got {max_len}")
+        if exclude_punct not in EXCLUDE_PUNCT:
+            raise ConfigError(
+                f"candidates.exclude_punct={exclude_punct!r} is not valid; choose token (a word equal to "
+                "one of exclude_chars, the seed's rule) or contains (a word containing one)"
+            )
+        self.exclude_punct = exclude_punct
         self.max_len = max_len
         self.exclude_chars = exclude_chars
         self.exclude_edge_punctuation = exclude_edge_punctuation
 
     def extract(self, words_list: Sequence[Sequence[str]]) -> list[Candidates]:
         return [
-            ngram_candidates(w, self.max_len, self.exclude_chars, self.exclude_edge_punctuation) for w in words_list
+            ngram_candidates(w, self.max_len, self.exclude_chars, self.exclude_edge_punctuation, self.exclude_punct)
+            for w in words_list
         ]
 
 
