@@ -4,6 +4,8 @@ import os
 import pytest
 
 from xner.cache import AppendLog, ArtifactCache, CacheError, atomic_write_text, fingerprint
+from xner.data.conll import write_conll
+from xner.data.types import Sentence
 
 
 def test_key_depends_on_stage_config_input_and_code(tmp_path):
@@ -121,7 +123,9 @@ def test_atomic_write_honours_the_umask(tmp_path, umask, mode):
     try:
         atomic_write_text(tmp_path / "out.txt", "x")
         ArtifactCache(tmp_path / "cache").put("s", "k", [1])
+        write_conll(tmp_path / "projected.conll", [Sentence(("a",), ("O",), "s1")])
     finally:
         os.umask(old)
     assert (tmp_path / "out.txt").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "projected.conll").stat().st_mode & 0o777 == mode
     assert ArtifactCache(tmp_path / "cache").path("s", "k").stat().st_mode & 0o777 == mode
