@@ -281,8 +281,12 @@ class IlpMatcher:
                 self.fallbacks += len(chunk)
                 solved = [replace(greedy_match(problems[i], self.constraint), solver="fallback") for i in chunk]
             if solved and solved[0].solver == "time_limited":
-                log.warning("ILP batch of %d sentences stopped at matcher.time_limit=%s s; using its best "
-                            "feasible solution (may not be optimal)", len(chunk), self.time_limit)
+                log.warning(
+                    "ILP batch of %d sentences stopped at matcher.time_limit=%s s; using its best "
+                    "feasible solution (may not be optimal)",
+                    len(chunk),
+                    self.time_limit,
+                )
                 self.time_limited += len(chunk)
             for i, a in zip(chunk, solved, strict=True):
                 out[i] = a
