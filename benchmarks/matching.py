@@ -122,7 +122,7 @@ def main() -> None:
         f"sentences where they differ: {sum(diff)} ({100 * sum(diff) / n:.2f}%); "
         f"ILP strictly better on {sum(d > 1e-9 for d in better)}; ILP worse on {worse}; "
         f"sentences sent to the solver: {n - ilp_matcher.solved_trivially} "
-        f"(fell back to greedy: {ilp_matcher.fallbacks})"
+        f"(fell back to greedy: {ilp_matcher.fallbacks}; time-limited feasible: {ilp_matcher.time_limited})"
     )
     print(
         json.dumps(
@@ -142,6 +142,7 @@ def main() -> None:
                 "ilp_worse_sentences": worse,
                 "solver_sentences": n - ilp_matcher.solved_trivially,
                 "solver_fallbacks": ilp_matcher.fallbacks,
+                "solver_time_limited": ilp_matcher.time_limited,
                 **({"ilp_all_total_s": round(rows["ilp-all"]["total_s"], 3)} if "ilp-all" in rows else {}),
             }
         )

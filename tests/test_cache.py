@@ -4,15 +4,26 @@ import os
 import pytest
 
 from xner.cache import AppendLog, ArtifactCache, CacheError, atomic_write_text, fingerprint
+from xner.data.conll import write_conll
+from xner.data.types import Sentence
 
 
 def test_key_depends_on_stage_config_input_and_code(tmp_path):
     cache = ArtifactCache(tmp_path)
     base = cache.key("align", {"layer": 8}, "abc")
     assert base == cache.key("align", {"layer": 8}, "abc")
-    assert len({base, cache.key("align", {"layer": 9}, "abc"), cache.key("align", {"layer": 8}, "abd"),
+    assert (
+        len(
+            {
+                base,
+                cache.key("align", {"layer": 9}, "abc"),
+                cache.key("align", {"layer": 8}, "abd"),
                 cache.key("project", {"layer": 8}, "abc"),
-                ArtifactCache(tmp_path, code_version="0.0").key("align", {"layer": 8}, "abc")}) == 5
+                ArtifactCache(tmp_path, code_version="0.0").key("align", {"layer": 8}, "abc"),
+            }
+        )
+        == 5
+    )
 
 
 def test_get_or_compute_reuses(tmp_path):
@@ -102,3 +113,19 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     atomic_write_text(path, "old")
     atomic_write_text(path, "new")
     assert path.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_atomic_write_honours_the_umask(tmp_path, umask, mode):
+    # mkstemp creates 0600 files; run outputs (projected.conll, sentalign files) must be readable
+    # by whoever the umask allows, as with a plain open().
+    old = os.umask(umask)
+    try:
+        atomic_write_text(tmp_path / "out.txt", "x")
+        ArtifactCache(tmp_path / "cache").put("s", "k", [1])
+        write_conll(tmp_path / "projected.conll", [Sentence(("a",), ("O",), "s1")])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == mode
+    assert (tmp_path / "projected.conll").stat().st_mode & 0o777 == mode
+    assert ArtifactCache(tmp_path / "cache").path("s", "k").stat().st_mode & 0o777 == mode

@@ -62,8 +62,23 @@ def _os_error(exc: OSError, path: Path) -> CacheError:
     )
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux /proc)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere: read by setting, then restore at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one, never a part."""
+    """Write `data` to `path` so that readers see the old file or the whole new one, never a part.
+
+    The file gets the mode a plain ``open()`` would give it (0o666 less the umask), not the 0600 of
+    the temporary file, so group members can read run outputs on a shared machine.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +88,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -95,9 +111,7 @@ class ArtifactCache:
         self.code_version = code_version or xner.__version__
 
     def key(self, stage: str, config: Mapping[str, Any], input_fingerprint: str) -> str:
-        payload = _canonical(
-            {"stage": stage, "config": config, "input": input_fingerprint, "code": self.code_version}
-        )
+        payload = _canonical({"stage": stage, "config": config, "input": input_fingerprint, "code": self.code_version})
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
     def path(self, stage: str, key: str) -> Path:
@@ -114,10 +128,7 @@ class ArtifactCache:
             return None
         header_len = len(_MAGIC) + 65
         digest, payload = blob[len(_MAGIC) : header_len - 1], blob[header_len:]
-        if (
-            not blob.startswith(_MAGIC)
-            or hashlib.sha256(payload).hexdigest().encode() != digest
-        ):
+        if not blob.startswith(_MAGIC) or hashlib.sha256(payload).hexdigest().encode() != digest:
             log.warning("cache entry %s is truncated or corrupt; recomputing it", path)
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -186,9 +197,7 @@ class AppendLog:
             log.warning("%s: dropped %d truncated/corrupt record(s); they will be recomputed", self.path, bad)
         if bad or lines[-1]:  # a kill can also cut just the final newline of a whole record
             # Rewrite without the bad records so appends start on a clean line.
-            atomic_write_text(
-                self.path, "".join(self._line(k, v) for k, v in done.items())
-            )
+            atomic_write_text(self.path, "".join(self._line(k, v) for k, v in done.items()))
         return done
 
     @staticmethod

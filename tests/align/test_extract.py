@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -120,17 +123,20 @@ def test_batched_equals_one_by_one(mats, method):
         assert not out[k, sim.shape[0]:, :].any() and not out[k, :, sim.shape[1]:].any()
 
 
-simalign = pytest.importorskip("simalign", reason="reference package for IterMax/Match parity")
+def _simalign():
+    """The reference package; only the parity tests below need it (skipped without it)."""
+    return pytest.importorskip("simalign", reason="simalign: reference package for IterMax/Match parity")
 
 
 @settings(max_examples=150, deadline=None)
 @given(matrices)
 def test_itermax_equals_reference_package(sim):
-    ref = simalign.SentenceAligner.iter_max(sim)
+    ref = _simalign().SentenceAligner.iter_max(sim)
     assert links_of("itermax", sim) == {(int(i), int(j)) for i, j in zip(*np.nonzero(ref), strict=True)}
 
 
 def test_match_equals_reference_package_weight():
+    simalign = _simalign()
     pytest.importorskip("networkx")
     rng = np.random.default_rng(0)
     for _ in range(30):
@@ -146,3 +152,17 @@ def test_functions_accept_batches_directly():
     assert argmax_links(batch, rows, cols)[1].sum() == 1
     assert itermax_links(batch, rows, cols)[0].sum() == 3
     assert softmax_links(batch, rows, cols).shape == (2, 3, 3)
+
+
+def test_only_parity_tests_need_simalign():
+    # With simalign unimportable, the hand-computed and brute-force tests still run; only the two
+    # parity tests skip. (Run in a child pytest so blocking the import cannot leak into this one.)
+    blocker = "import sys; sys.modules['simalign'] = None; import pytest; "
+    args = [__file__, "-q", "-rs", "-p", "no:cacheprovider", "-k", "not only_parity_tests",
+            "--hypothesis-seed=0", "-o", "addopts=--import-mode=importlib"]
+    proc = subprocess.run([sys.executable, "-c", blocker + f"sys.exit(pytest.main({args!r}))"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    skipped = [line for line in proc.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped and all("simalign" in line for line in skipped), proc.stdout[-3000:]
+    assert re.search(r"^14 passed, 2 skipped", proc.stdout, re.M), proc.stdout[-3000:]

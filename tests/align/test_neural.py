@@ -66,6 +66,18 @@ def test_layer_cut_equals_hidden_state_of_full_model(tiny_bert):
     assert got.word_ids.tolist() == [w for w in enc.word_ids() if w is not None]
 
 
+def test_bfloat16_encoder_gives_float32_vectors_close_to_float32(tiny_bert):
+    import torch
+
+    with SubwordEmbedder(tiny_bert, layer=2, progress=False) as emb:
+        ref = emb.embed([WORDS[:6]])[0]
+    with SubwordEmbedder(tiny_bert, layer=2, progress=False, dtype="bfloat16") as emb:
+        assert next(emb.model.parameters()).dtype == torch.bfloat16
+        got = emb.embed([WORDS[:6]])[0]
+    assert got.vectors.dtype == np.float32 and got.word_ids.tolist() == ref.word_ids.tolist()
+    np.testing.assert_allclose(got.vectors, ref.vectors, atol=0.1)
+
+
 def test_windows_cover_long_sentences(tiny_bert):
     long = WORDS * 4  # > 62 subwords: longer than the tiny encoder's window
     with SubwordEmbedder(tiny_bert, layer=2, progress=False) as emb:
@@ -161,3 +173,22 @@ def test_scores_and_word_mode(e5_simalign):
     res = awesome.align_scored([["Das", "Haus"]], [["The", "house"]])[0]
     assert (1, 1) in res.links and res.scores.shape == (2, 2) and ((res.scores >= 0) & (res.scores <= 1)).all()
     assert awesome.cache_config()["threshold"] == 1e-3 and awesome.cache_config()["aligner"] == "awesome"
+
+
+@pytest.mark.parametrize("cls", [SimAlign, Awesome])
+def test_cache_key_includes_device_and_dtype(monkeypatch, cls):
+    # CUDA and CPU links differ in rare ties, and so do float32 and bfloat16 ones: neither may
+    # reuse the other's cached alignments. `auto` is keyed by the device it resolves to.
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    cpu = cls(device="cpu").cache_config()
+    cuda, auto = cls(device="cuda").cache_config(), cls(device="auto").cache_config()
+    bf16 = cls(device="cuda", dtype="bfloat16").cache_config()
+    assert (cpu["device"], cpu["dtype"], cuda["device"], bf16["dtype"]) == ("cpu", "float32", "cuda", "bfloat16")
+    assert cpu != cuda == auto != bf16
+    assert cls(device="cuda:1").cache_config() == cuda  # same kind of device, same links
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert cls(device="auto").cache_config() == cpu
+    with pytest.raises(ConfigError, match=r"aligner\.dtype"):
+        cls(dtype="float8")

@@ -69,3 +69,31 @@ def test_marker_paths_are_exact_with_a_translation_that_keeps_markers(conf_dir, 
         with open_projector(ctx.cfg) as projector:
             batch = project_batch(projector, make_inputs(pairs, [frozenset()] * 3), refined=refined)
         assert batch.spans == [s.spans for s in SOURCE]
+
+
+LOSING = ["~translator", "+translator._target_=tests.translate.helpers.LosingTranslator"]
+
+
+def test_translate_train_counts_entities_lost_in_back_translation(conf_dir, tmp_path):
+    # s1's LOC "Paris" does not come back from the back-translation (its markers are lost), so it
+    # never reaches the projector: it must still be counted, and s1 is incomplete.
+    from xner.pipeline.translate_train import project_sentences
+
+    for projection in ("heuristic", "matching"):
+        for keep, kept in (("all", 3), ("complete", 2)):
+            ctx = ctx_for(conf_dir, tmp_path / projection / keep, [
+                "lang=de", "task=translate_train", f"task.keep={keep}", f"projection={projection}",
+                "projection.backtranslation=true", *LOSING])
+            out, m = project_sentences(ctx, SOURCE, "train")
+            assert (m["projection/src_entities"], m["projection/projected_entities"]) == (3, 2), projection
+            assert m["projection/unprojected_backtranslation_lost"] == 1
+            assert m["projection/unprojected_entities"] == 1
+            assert m["projection/train_incomplete_sentences"] == 1
+            assert m["projection/train_kept_sentences"] == kept == len(out)
+            by_id = {s.id.split(">")[0]: s for s in out}
+            assert by_id["s2"].spans == [Span(1, 2, "ORG")]
+            if keep == "all":  # s1 is kept with what did come back (PER), the lost LOC is O
+                assert by_id["s1"].words == ("Barack", "Obama", "visited", ".")
+                assert by_id["s1"].spans == [Span(0, 2, "PER")]
+            else:
+                assert "s1" not in by_id

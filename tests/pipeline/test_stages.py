@@ -222,3 +222,29 @@ def test_projection_eval_scores_only_the_selected_part(conf_dir, tmp_path, monke
     assert metrics["projection/src_entities"] == 1.0 and metrics["projection/recall"] == 0.0
     written = read_conll(tmp_path / "run" / "projected.conll")
     assert [s.words for s in written] == [("die", "UNO")]
+
+
+@pytest.mark.parametrize(("keep_x", "expected"), [(True, (0.0, 1.0)), (False, (1.0, 0.0))])
+def test_project_batch_reports_solver_fallbacks_and_time_limits(monkeypatch, keep_x, expected):
+    import xner.project.matching as matching
+
+    real = matching.milp
+
+    def time_limited(*args, **kwargs):  # HiGHS stopped at its time limit, with or without a solution
+        res = real(*args, **kwargs)
+        res.status = 1
+        if not keep_x:
+            res.x = None
+        return res
+
+    # "A B C" → "X Y Z": PER [0,2) and LOC [1,3) both want target words 1–2, so the solver is needed
+    links = frozenset({(0, 0), (1, 1), (2, 2), (1, 2)})
+    inp = ProjectionInput((Span(0, 2, "PER"), Span(2, 3, "LOC")), 3, ("X", "Y", "Z"), links)
+    projector = MatchingProjector(NgramCandidates(), matching.IlpMatcher())
+    clean = stages.project_batch(projector, [inp]).stats.as_metrics()
+    assert (clean["matching/solver_fallbacks"], clean["matching/time_limited"]) == (0.0, 0.0)
+    monkeypatch.setattr(matching, "milp", time_limited)
+    got = stages.project_batch(projector, [inp]).stats.as_metrics()
+    assert (got["matching/solver_fallbacks"], got["matching/time_limited"]) == expected
+    greedy = stages.project_batch(MatchingProjector(NgramCandidates(), GreedyMatcher()), [inp])
+    assert not any(k.startswith("matching/") for k in greedy.stats.as_metrics())

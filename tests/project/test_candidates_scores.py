@@ -26,6 +26,19 @@ def test_ngrams_exclude_exclamation_and_question_marks():
     assert len(ngram_candidates(["Wer", "?"], max_len=4, exclude_chars="")) == 3
 
 
+def test_ngrams_exclude_tokens_equal_to_marks_by_default_as_the_seed():
+    # The seed drops spans with a word EQUAL to "!" or "?"; "Yahoo!" itself stays a candidate.
+    words = ["Yahoo!", "kauft", "?"]
+    assert ngram_candidates(words, max_len=3).spans() == [(0, 1), (0, 2), (1, 2)]
+    assert NgramCandidates(3).extract([words])[0].spans() == [(0, 1), (0, 2), (1, 2)]
+    # exclude_punct=contains: also a word containing one ("Yahoo!", "wirklich?!")
+    assert ngram_candidates(words, max_len=3, exclude_punct="contains").spans() == [(1, 2)]
+    assert NgramCandidates(3, exclude_punct="contains").extract([["ja?!", "gut"]])[0].spans() == [(1, 2)]
+    assert ngram_candidates(["ja?!", "gut"], max_len=2).spans() == [(0, 1), (0, 2), (1, 2)]
+    with pytest.raises(ConfigError, match=r"candidates\.exclude_punct"):
+        NgramCandidates(exclude_punct="equal")
+
+
 def test_ngrams_exclude_edge_punctuation():
     words = ["(", "COM", ")", "PPE", "."]
     kept = ngram_candidates(words, max_len=5, exclude_edge_punctuation=True).spans()

@@ -187,3 +187,43 @@ def test_ilp_equals_brute_force_and_beats_greedy(p, constraint):
     for a in (ilp, greedy):
         words = [w for _, c in a.pairs for w in range(p.starts[c], p.ends[c])]
         assert len(words) == len(set(words))
+
+
+def _stub_milp(monkeypatch, status, keep_x=True):
+    """scipy's milp, but reporting `status` (1 = time/iteration limit) and dropping x unless `keep_x`."""
+    import xner.project.matching as matching
+
+    real = matching.milp
+
+    def fake(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.status, res.message = status, "Time limit reached. (HiGHS Status 13)"
+        if not keep_x:
+            res.x = None
+        return res
+
+    monkeypatch.setattr(matching, "milp", fake)
+
+
+def test_time_limited_feasible_solution_is_used_and_counted(monkeypatch):
+    _stub_milp(monkeypatch, status=1, keep_x=True)
+    m = IlpMatcher()
+    (a,) = m.solve([GREEDY_TRAP])
+    assert a.pairs == ((0, 1), (1, 2)) and a.solver == "time_limited"  # the solver's, not greedy's ((0, 0),)
+    assert (m.time_limited, m.fallbacks) == (1, 0)
+
+
+def test_no_feasible_solution_falls_back_to_greedy_and_is_counted(monkeypatch):
+    _stub_milp(monkeypatch, status=1, keep_x=False)
+    m = IlpMatcher()
+    trivial = problem([[0.5]], [(0, 1)])
+    out = m.solve([GREEDY_TRAP, GREEDY_TRAP, trivial])
+    assert [a.pairs for a in out] == [((0, 0),), ((0, 0),), ((0, 0),)]
+    assert [a.solver for a in out] == ["fallback", "fallback", "trivial"]
+    assert (m.time_limited, m.fallbacks) == (0, 2)
+
+
+def test_optimal_solutions_are_marked():
+    out = IlpMatcher().solve([GREEDY_TRAP, problem([[0.5]], [(0, 1)])])
+    assert [a.solver for a in out] == ["ilp", "trivial"]
+    assert greedy_match(GREEDY_TRAP).solver == "greedy"

@@ -151,3 +151,24 @@ def test_every_projector_yields_disjoint_spans_and_accounts_for_every_entity(bat
             for ent, span in zip(inp.src_spans, out.assignment, strict=True):
                 if span is not None:
                     assert any(ent.start <= i < ent.end and span.start <= j < span.end for i, j in inp.links)
+
+
+def test_ner_candidates_ignore_the_taggers_label_map():
+    # The tagger calls "Europäische Union" MISC; with label_map {MISC: null} its predictions lose the
+    # span (labels), but it stays a candidate, so the source ORG can still be projected onto it.
+    from xner.ner.tagger import SourceTagger
+
+    class StubTagger(SourceTagger):
+        labels = ("O", "B-PER", "I-PER", "B-MISC", "I-MISC")
+
+        def predict_proba(self, words_list):
+            tags = [1, 2, 0, 0, 3, 4, 0, 0]  # Herr Schmidt = PER, Europäische Union = MISC
+            return [np.eye(5, dtype=np.float32)[tags[: len(w)]] for w in words_list]
+
+    tagger = StubTagger("stub", label_map={"MISC": None})
+    assert tagger.predict([WORDS]) == [[Span(0, 2, "PER")]]  # the label map applies to labels
+    (cands,) = NerCandidates(tagger).extract([WORDS])
+    assert cands.spans() == [(0, 2), (4, 6)] and cands.probs.tolist() == [1.0, 1.0]
+    inp = x([Span(1, 2, "PER"), Span(4, 6, "ORG")], [(1, 1), (4, 4), (5, 5)])
+    (out,) = MatchingProjector(NerCandidates(tagger), GreedyMatcher()).project([inp])
+    assert out.spans == [Span(0, 2, "PER"), Span(4, 6, "ORG")]

@@ -63,3 +63,18 @@ class CopyTranslator:
 
     def close(self) -> None:
         pass
+
+
+class LosingTranslator(CopyTranslator):
+    """`CopyTranslator` that drops the words in `lose` (default "Paris"): "[ Paris ]" comes back as
+    "[ ]" and "Paris" alone as nothing, so that entity's markers are lost beyond fuzzy recovery."""
+
+    name = "losing"
+
+    def __init__(self, lose: Sequence[str] = ("Paris",)):
+        super().__init__("losing")
+        self.lose = frozenset(lose)
+
+    def translate(self, sentences, src, tgt, *, cache=None, ids=None):
+        self.stats["translated"] += len(sentences)
+        return [[w for w in s if w not in self.lose] for s in sentences]

@@ -45,6 +45,7 @@ class SubwordEmbedder:
         device: str = "cpu",
         window: int | None = None,
         progress: bool = True,
+        dtype: str = "float32",
     ):
         path = resolve_model(encoder)  # a missing model fails here, before the heavy imports
 
@@ -67,8 +68,13 @@ class SubwordEmbedder:
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         if not self.tokenizer.is_fast:
             raise ConfigError(f"encoder {encoder!r} has no fast tokenizer (needed for word ids)")
-        model = AutoModel.from_pretrained(path, config=config, add_pooling_layer=False) \
-            if _accepts_pooling_flag(config) else AutoModel.from_pretrained(path, config=config)
+        if not isinstance(getattr(torch, dtype, None), torch.dtype):
+            raise ConfigError(f"aligner.dtype={dtype!r} is not a torch dtype (float32, float16, bfloat16)")
+        self.dtype = dtype
+        load = {"config": config, "torch_dtype": getattr(torch, dtype)}
+        if _accepts_pooling_flag(config):
+            load["add_pooling_layer"] = False
+        model = AutoModel.from_pretrained(path, **load)
         self._hidden_index: int | None = None
         blocks = getattr(getattr(model, "encoder", None), "layer", None)
         if isinstance(blocks, torch.nn.ModuleList):
@@ -92,8 +98,8 @@ class SubwordEmbedder:
             raise ConfigError(f"aligner.window={window} leaves no room for subwords")
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self.n_truncated = 0
-        log.info("aligner encoder: %s, layer %d, %s, window %d subwords",
-                 describe_model(encoder), layer, self.device, self.window)
+        log.info("aligner encoder: %s, layer %d, %s %s, window %d subwords",
+                 describe_model(encoder), layer, self.device, dtype, self.window)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -24,6 +24,7 @@ from xner.errors import ConfigError
 log = logging.getLogger(__name__)
 
 GROUP = 64  # pairs per vectorised extraction group
+DTYPES = ("float32", "float16", "bfloat16")  # the encoder's weights and activations
 
 
 def _word_level(e: SubwordEmbeddings, mode: str) -> tuple[np.ndarray, np.ndarray]:
@@ -51,9 +52,13 @@ class EncoderAligner:
         device: str = "cpu",
         window: int | None = None,
         progress: bool = True,
+        dtype: str = "float32",
     ):
         if subwords not in ("bpe", "word"):
             raise ConfigError(f"aligner.subwords={subwords!r} is not valid; choose bpe or word")
+        if dtype not in DTYPES:
+            raise ConfigError(f"aligner.dtype={dtype!r} is not valid; choose one of {', '.join(DTYPES)}")
+        self.dtype = dtype
         self.encoder = encoder
         self.layer = layer
         self.subwords = subwords
@@ -69,7 +74,7 @@ class EncoderAligner:
     def embedder(self) -> SubwordEmbedder:
         if self._embedder is None:
             self._embedder = SubwordEmbedder(self.encoder, self.layer, self.batch_size, self.device,
-                                             self.window, self.progress)
+                                             self.window, self.progress, dtype=self.dtype)
         return self._embedder
 
     def load(self) -> EncoderAligner:
@@ -90,11 +95,13 @@ class EncoderAligner:
 
     # -- identity for the artifact cache -------------------------------------------------------
     def cache_config(self) -> dict[str, Any]:
-        from xner.hub import local_weights_id
+        from xner.hub import local_weights_id, resolve_device
 
+        # the device kind and dtype too: CUDA and CPU (or float32 and bfloat16) links differ in rare ties
+        device = resolve_device(self.device, "aligner.device").split(":")[0]
         return {"aligner": self.kind, "encoder": self.encoder, "weights": local_weights_id(self.encoder),
-                "layer": self.layer,
-                "subwords": self.subwords, "window": self.window, **self._method_config()}
+                "layer": self.layer, "subwords": self.subwords, "window": self.window,
+                "device": device, "dtype": self.dtype, **self._method_config()}
 
     def _method_config(self) -> dict[str, Any]:
         return {}
@@ -212,8 +219,9 @@ class SimAlign(EncoderAligner):
         progress: bool = True,
         itermax_rounds: int = 2,
         itermax_alpha: float = 0.9,
+        dtype: str = "float32",
     ):
-        super().__init__(encoder, layer, subwords, batch_size, device, window, progress)
+        super().__init__(encoder, layer, subwords, batch_size, device, window, progress, dtype)
         if method not in self.methods:
             raise ConfigError(f"aligner.method={method!r} is not valid; choose one of {', '.join(self.methods)}")
         self.method = method
@@ -255,8 +263,9 @@ class Awesome(EncoderAligner):
         device: str = "cpu",
         window: int | None = None,
         progress: bool = True,
+        dtype: str = "float32",
     ):
-        super().__init__(encoder, layer, subwords, batch_size, device, window, progress)
+        super().__init__(encoder, layer, subwords, batch_size, device, window, progress, dtype)
         if not 0.0 < threshold < 1.0:
             raise ConfigError(f"aligner.threshold must be in (0, 1), got {threshold}")
         self.threshold = threshold

@@ -179,18 +179,25 @@ class SourceTagger:
         return tags_to_spans(tags)
 
     def predict_with_scores(self, words_list: Sequence[Sequence[str]]) -> list[list[tuple[Span, float]]]:
-        """Predicted spans with their probability (`xner.ner.encoding.span_probability`)."""
-        labels = self.labels
+        """Predicted spans with their probability (`xner.ner.encoding.span_probability`), after `label_map`."""
         out = []
-        for probs in self.predict_proba(words_list):
-            spans = self._decode(probs, labels)
+        for spans in self.candidate_spans(words_list):
             kept = []
-            for span in spans:
+            for span, prob in spans:
                 mapped = map_spans([span], self.label_map)
                 if mapped:
-                    kept.append((mapped[0], span_probability(probs, labels, span)))
+                    kept.append((mapped[0], prob))
             out.append(kept)
         return out
+
+    def candidate_spans(self, words_list: Sequence[Sequence[str]]) -> list[list[tuple[Span, float]]]:
+        """Every predicted span with its probability, whatever its type: `label_map` is not applied
+        (it maps labels; `candidates=ner` needs the spans, including those of dropped types)."""
+        labels = self.labels
+        return [
+            [(span, span_probability(probs, labels, span)) for span in self._decode(probs, labels)]
+            for probs in self.predict_proba(words_list)
+        ]
 
     def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[Span]]:
         """Entity spans (word indices) for each sentence."""

@@ -13,7 +13,10 @@
 Back-translation seam: with ``projection.backtranslation=true`` the caller passes `refined` — one
 `ProjectionInput` per sentence whose source side is the labelled back-translation (spans read from
 its markers) and whose links join it to the original target words — and those are projected
-instead of `inputs`. Without them the flag is a ConfigError naming the key.
+instead of `inputs`. Source entities that did not come back (markers lost) are counted all the same:
+in ``projection/src_entities``, as ``unprojected["backtranslation_lost"]`` of their sentence's
+projection (so callers see the sentence as incomplete) and of the batch. Without `refined` the flag
+is a ConfigError naming the key.
 """
 
 from __future__ import annotations
@@ -200,13 +203,23 @@ def project_batch(
             )
         if len(refined) != len(inputs) or any(r.tgt_words != x.tgt_words for r, x in zip(refined, inputs, strict=True)):
             raise ValueError("refined inputs must match the inputs one to one, with the same target words")
+        # entities whose markers did not come back never reach the projector; count them per sentence
+        lost = [max(0, len(x.src_spans) - len(r.src_spans)) for x, r in zip(inputs, refined, strict=True)]
         inputs = refined
+    else:
+        lost = None
     for x in inputs:
         validate_input(x)
     started = time.perf_counter()
     projections = projector.project(list(inputs))
     seconds = time.perf_counter() - started
     stats = ProjectionStats()
+    if lost is not None:
+        for p, n in zip(projections, lost, strict=True):
+            if n:
+                p.unprojected["backtranslation_lost"] += n
+        stats.src_entities += sum(lost)
+        stats.unprojected["backtranslation_lost"] += 0  # reported (0) whenever back-translation is on
     for x, p in zip(inputs, projections, strict=True):
         stats.add(x, p)
     stats.log_summary()

@@ -123,11 +123,7 @@ def run(ctx: RunContext) -> dict[str, float]:
                 if score_translation and not backtranslation else None
             with open_projector(cfg, scorers=scorers) as projector:
                 batch = project_batch(projector, inputs, refined=refined)
-            stats = batch.stats
-            if refined is not None:  # entities whose markers were lost never reached the projector
-                lost = sum(len(x.src_spans) for x in inputs) - sum(len(x.src_spans) for x in refined)
-                stats.src_entities += lost
-                stats.unprojected["backtranslation_lost"] += lost
+            stats = batch.stats  # counts the entities lost in back-translation too (project_batch)
             predicted_spans = batch.spans
             metrics["projection/seconds"] = batch.seconds
         metrics.update(translation_metrics(translator))

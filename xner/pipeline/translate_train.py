@@ -13,7 +13,8 @@ The projected set is cached (keyed by everything that produced it) and written t
 ``task.include_source=true`` the English source sentences (gold labels) join the projected ones
 in training. Sentences whose
 translation is empty are dropped and counted; with ``task.keep=complete`` sentences in which some
-source entity was not projected are dropped too (counted) rather than trained on as "O".
+source entity was not projected — or, with ``projection.backtranslation=true``, did not come back
+from the back-translation — are dropped too (counted) rather than trained on as "O".
 Metrics: `test/*`, `projection/*` (statistics of the projection), `train/*`.
 """
 
@@ -101,7 +102,8 @@ def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str)
         batch = project_batch(projector, make_inputs(aligned, links), refined=refined)
     projected, incomplete = [], 0
     for pair, proj in zip(aligned, batch.projections, strict=True):
-        if any(a is None for a in proj.assignment):
+        # incomplete: an entity not projected, or lost in back-translation (never reached the projector)
+        if any(a is None for a in proj.assignment) or proj.unprojected.get("backtranslation_lost"):
             incomplete += 1
             if keep == "complete":
                 continue

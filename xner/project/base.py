@@ -47,6 +47,7 @@ class SentenceProjection:
     objective: float = 0.0
     # reason → number of source entities not projected for that reason
     unprojected: Counter = field(default_factory=Counter)
+    solver: str = ""  # matching projections: how the assignment was found (xner.project.matching.SOLVERS)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class ProjectionStats:
     sentences_empty_alignment: int = 0
     sentences_no_candidates: int = 0
     overlapping_src_entities: int = 0
+    solvers: Counter = field(default_factory=Counter)  # sentences per `SentenceProjection.solver`
 
     def add(self, inp: ProjectionInput, out: SentenceProjection) -> None:
         self.sentences += 1
@@ -70,6 +72,8 @@ class ProjectionStats:
         self.tgt_spans += len(out.spans)
         self.objective += out.objective
         self.unprojected.update(out.unprojected)
+        if getattr(out, "solver", ""):  # getattr: projections cached before the field existed
+            self.solvers[out.solver] += 1
         if inp.src_spans and not inp.links:
             self.sentences_empty_alignment += 1
         if out.unprojected.get("no_candidates"):
@@ -86,6 +90,9 @@ class ProjectionStats:
         }
         for reason, n in sorted(self.unprojected.items()):
             out[f"{prefix}/unprojected_{reason}"] = float(n)
+        if any(self.solvers[k] for k in ("trivial", "ilp", "time_limited", "fallback")):  # the ILP matcher
+            out["matching/solver_fallbacks"] = float(self.solvers["fallback"])
+            out["matching/time_limited"] = float(self.solvers["time_limited"])
         return out
 
     def log_summary(self) -> None:
@@ -93,6 +100,13 @@ class ProjectionStats:
         if missing:
             reasons = ", ".join(f"{n} {r}" for r, n in self.unprojected.most_common())
             log.warning("%d of %d source entities not projected (%s)", missing, self.src_entities, reasons)
+        if self.solvers["fallback"] or self.solvers["time_limited"]:
+            log.warning(
+                "ILP matching: %d sentence(s) fell back to greedy (solver failure), %d took a "
+                "time-limited, possibly suboptimal solution (matching/solver_fallbacks, matching/time_limited)",
+                self.solvers["fallback"],
+                self.solvers["time_limited"],
+            )
         if self.sentences_empty_alignment:
             log.warning(
                 "%d sentence(s) with entities have an empty word alignment; their entities are "

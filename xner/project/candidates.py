@@ -1,10 +1,12 @@
 """Target-side candidate spans for matching projection.
 
 `candidates=ngram`: every contiguous span of at most `max_len` words (default 10, the thesis'
-limit; the seed is unbounded), except spans containing a word with one of `exclude_chars`
-("!" and "?", as in the seed) and, optionally, spans with punctuation at an edge.
+limit; the seed is unbounded), except spans containing a word equal to one of `exclude_chars`
+("!" or "?", as in the seed; `exclude_punct=contains`: a word containing one, so "Yahoo!" is never
+a candidate) and, optionally, spans with punctuation at an edge.
 `candidates=ner`: the spans a token-classification tagger predicts on the target sentence, labels
-dropped, optionally with their span probabilities.
+dropped, optionally with their span probabilities — all of them, whatever their type: the tagger's
+`label_map` (e.g. ``{MISC: null}``) applies to labels, not to which spans are candidates.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Candidates:
         return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
 
 
+EXCLUDE_PUNCT = ("token", "contains")
 OPENING = frozenset("([{«“‘")
 CLOSING = frozenset(")]}»”’")
 
@@ -53,9 +56,11 @@ def ngram_candidates(
     max_len: int | None = 10,
     exclude_chars: str = "!?",
     exclude_edge_punctuation: bool = False,
+    exclude_punct: str = "token",
 ) -> Candidates:
     """All contiguous spans of ≤ `max_len` words (None: unbounded), ordered by start then length,
-    without spans that contain a word with any character of `exclude_chars`; with
+    without spans that contain a word equal to a character of `exclude_chars` (`exclude_punct=
+    "token"`, the seed's rule) or, with ``"contains"``, a word containing one; with
     `exclude_edge_punctuation`, also without spans that start with a punctuation word other than an
     opening bracket or end with one other than a closing bracket ("PPE ." or ", Kommission")."""
     n = len(words)
@@ -66,7 +71,11 @@ def ngram_candidates(
     ends = starts + np.tile(np.arange(1, limit + 1), n)
     keep = ends <= n
     if exclude_chars:
-        bad = np.fromiter((any(c in w for c in exclude_chars) for w in words), bool, n)
+        if exclude_punct == "token":
+            marks = set(exclude_chars)
+            bad = np.fromiter((w in marks for w in words), bool, n)
+        else:
+            bad = np.fromiter((any(c in w for c in exclude_chars) for w in words), bool, n)
         if bad.any():
             prefix = np.concatenate(([0], np.cumsum(bad)))
             keep &= prefix[np.minimum(ends, n)] == prefix[starts]
@@ -82,21 +91,37 @@ def ngram_candidates(
 class NgramCandidates:
     """`candidates=ngram`: see `ngram_candidates`."""
 
-    def __init__(self, max_len: int | None = 10, exclude_chars: str = "!?", exclude_edge_punctuation: bool = False):
+    def __init__(
+        self,
+        max_len: int | None = 10,
+        exclude_chars: str = "!?",
+        exclude_edge_punctuation: bool = False,
+        exclude_punct: str = "token",
+    ):
         if max_len is not None and max_len < 1:
             raise ConfigError(f"candidates.max_len must be a positive number of words or null, got {max_len}")
+        if exclude_punct not in EXCLUDE_PUNCT:
+            raise ConfigError(
+                f"candidates.exclude_punct={exclude_punct!r} is not valid; choose token (a word equal to "
+                "one of exclude_chars, the seed's rule) or contains (a word containing one)"
+            )
+        self.exclude_punct = exclude_punct
         self.max_len = max_len
         self.exclude_chars = exclude_chars
         self.exclude_edge_punctuation = exclude_edge_punctuation
 
     def extract(self, words_list: Sequence[Sequence[str]]) -> list[Candidates]:
         return [
-            ngram_candidates(w, self.max_len, self.exclude_chars, self.exclude_edge_punctuation) for w in words_list
+            ngram_candidates(w, self.max_len, self.exclude_chars, self.exclude_edge_punctuation, self.exclude_punct)
+            for w in words_list
         ]
 
 
 class SpanTagger(Protocol):
-    """What `candidates=ner` needs: spans per sentence, each a Span or (Span, probability)."""
+    """What `candidates=ner` needs: spans per sentence, each a Span or (Span, probability).
+
+    Taggers may offer ``candidate_spans(words_list)`` (all predicted spans, before any label map;
+    preferred) or ``predict_with_scores(words_list)``; ``predict`` is the fallback."""
 
     def predict(self, words_list: Sequence[Sequence[str]]) -> list[list[Any]]: ...
 
@@ -105,8 +130,10 @@ class NerCandidates:
     """`candidates=ner`: spans predicted by `tagger` on the target sentences (labels dropped).
 
     Any object with ``predict(words_list) -> list[list[Span | (Span, prob)]]`` works (its
-    ``predict_with_scores`` is preferred when present, e.g. `xner.ner.tagger.SourceTagger`); the
-    pipeline injects the configured `tagger`. Spans below `min_probability` are discarded; spans
+    ``candidate_spans``, then ``predict_with_scores``, are preferred when present: the spans of
+    `xner.ner.tagger.SourceTagger.candidate_spans` ignore its `label_map`, so a target entity the
+    tagger calls MISC stays a candidate when the map drops MISC); the pipeline injects the
+    configured `tagger`. Spans below `min_probability` are discarded; spans
     without a probability count as 1.0.
     """
 
@@ -123,8 +150,11 @@ class NerCandidates:
                 "NerCandidates(tagger=...)"
             )
         words = [list(w) for w in words_list]
-        with_scores = getattr(self.tagger, "predict_with_scores", None)
-        predicted = with_scores(words) if callable(with_scores) else self.tagger.predict(words)
+        name = next(
+            (n for n in ("candidate_spans", "predict_with_scores") if callable(getattr(self.tagger, n, None))),
+            "predict",
+        )
+        predicted = getattr(self.tagger, name)(words)
         if len(predicted) != len(words_list):
             raise ValueError(f"tagger returned {len(predicted)} predictions for {len(words_list)} sentences")
         out = []

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -33,6 +33,10 @@ from xner.errors import ConfigError
 log = logging.getLogger(__name__)
 
 CONSTRAINTS = ("le", "eq", "ge")
+# How an assignment was found: greedy matching; the ILP matcher's trivial path, an optimal solver
+# solution, a feasible one from a solver stopped at its time limit, or greedy after a solver failure.
+SOLVERS = ("greedy", "trivial", "ilp", "time_limited", "fallback")
+ILP_SOLVERS = SOLVERS[1:]
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,11 @@ class MatchProblem:
 
 @dataclass(frozen=True)
 class Assignment:
-    """Chosen (entity, candidate) pairs and their total score."""
+    """Chosen (entity, candidate) pairs and their total score; `solver` says how (see SOLVERS)."""
 
     pairs: tuple[tuple[int, int], ...]
     objective: float
+    solver: str = field(default="", compare=False)
 
 
 def _check_constraint(constraint: str) -> None:
@@ -63,7 +68,7 @@ def greedy_match(problem: MatchProblem, constraint: str = "le") -> Assignment:
     _check_constraint(constraint)
     scores = problem.scores
     if scores.size == 0:
-        return Assignment((), 0.0)
+        return Assignment((), 0.0, "greedy")
     flat = scores.ravel()
     order = np.flatnonzero(flat > 0)
     order = order[np.argsort(-flat[order], kind="stable")]
@@ -83,14 +88,14 @@ def greedy_match(problem: MatchProblem, constraint: str = "le") -> Assignment:
         occupied[starts[c] : ends[c]] = True
         if constraint != "ge":
             done[e] = True
-    return Assignment(tuple(sorted(pairs)), total)
+    return Assignment(tuple(sorted(pairs)), total, "greedy")
 
 
 def trivial_match(problem: MatchProblem) -> Assignment | None:
     """Every entity's best candidate, when these are pairwise disjoint (then optimal for le/eq)."""
     scores = problem.scores
     if scores.size == 0:
-        return Assignment((), 0.0)
+        return Assignment((), 0.0, "trivial")
     best = scores.argmax(axis=1)
     value = scores[np.arange(scores.shape[0]), best]
     rows = np.flatnonzero(value > 0)
@@ -101,7 +106,7 @@ def trivial_match(problem: MatchProblem) -> Assignment | None:
         if np.any(s[1:] < e[:-1]):
             return None
     pairs = tuple((int(r), int(best[r])) for r in rows)
-    return Assignment(pairs, float(value[rows].sum()))
+    return Assignment(pairs, float(value[rows].sum()), "trivial")
 
 
 def prune_dominated(problem: MatchProblem) -> MatchProblem:
@@ -133,7 +138,10 @@ def prune_dominated(problem: MatchProblem) -> MatchProblem:
 
 
 def _solve_block(problems: Sequence[MatchProblem], constraint: str, time_limit: float | None) -> list[Assignment]:
-    """One milp call over independent problems (block-diagonal constraint matrix)."""
+    """One milp call over independent problems (block-diagonal constraint matrix).
+
+    A solver stopped by its time limit with a feasible solution returns that solution (marked
+    ``time_limited``); without one, or on any other failure, it raises RuntimeError."""
     var_prob, var_ent, var_cand, var_score = [], [], [], []
     for p_idx, p in enumerate(problems):
         e, c = np.nonzero(p.scores > 0)
@@ -147,7 +155,7 @@ def _solve_block(problems: Sequence[MatchProblem], constraint: str, time_limit: 
     score = np.concatenate(var_score).astype(np.float64)
     n_x = len(score)
     if n_x == 0:
-        return [Assignment((), 0.0) for _ in problems]
+        return [Assignment((), 0.0, "ilp") for _ in problems]
     starts = np.concatenate([p.starts[c] for p, c in zip(problems, var_cand, strict=True)])
     ends = np.concatenate([p.ends[c] for p, c in zip(problems, var_cand, strict=True)])
 
@@ -202,15 +210,17 @@ def _solve_block(problems: Sequence[MatchProblem], constraint: str, time_limit: 
         constraints=LinearConstraint(matrix, lb, ub),
         options=options,
     )
-    if res.x is None or res.status not in (0,):
+    # status 0: optimal; 1: time (or iteration) limit, with x set when a feasible point was found
+    if res.x is None or res.status not in (0, 1):
         raise RuntimeError(f"milp failed: status {res.status} ({res.message})")
+    solver = "ilp" if res.status == 0 else "time_limited"
     chosen = np.flatnonzero(res.x[:n_x] > 0.5)
     per_problem: list[list[tuple[int, int]]] = [[] for _ in problems]
     totals = np.zeros(len(problems))
     for v in chosen.tolist():
         per_problem[prob[v]].append((int(ent[v]), int(cand[v])))
         totals[prob[v]] += score[v]
-    return [Assignment(tuple(sorted(pp)), float(t)) for pp, t in zip(per_problem, totals, strict=True)]
+    return [Assignment(tuple(sorted(pp)), float(t), solver) for pp, t in zip(per_problem, totals, strict=True)]
 
 
 class GreedyMatcher:
@@ -227,9 +237,12 @@ class GreedyMatcher:
 class IlpMatcher:
     """`matcher=ilp`: exact matching with scipy.optimize.milp (HiGHS), `batch_size` sentences per call.
 
-    A solver failure (time limit, numerical trouble) on a batch is logged and that batch falls back
-    to greedy matching; `fallbacks` counts the sentences concerned. `trivial_path=False` sends every
-    sentence to the solver (for benchmarks and tests; same optimum, slower)."""
+    A batch stopped at `time_limit` keeps the solver's best feasible solution (possibly not optimal;
+    logged, counted in `time_limited`); a batch without one, or any other solver failure, is logged
+    and falls back to greedy matching (counted in `fallbacks`). Both count sentences and are reported
+    as ``matching/time_limited`` and ``matching/solver_fallbacks`` (each `Assignment` carries its
+    `solver`). `trivial_path=False` sends every sentence to the solver (for benchmarks and tests;
+    same optimum, slower)."""
 
     def __init__(
         self,
@@ -246,6 +259,7 @@ class IlpMatcher:
         self.time_limit = time_limit
         self.trivial_path = trivial_path
         self.fallbacks = 0
+        self.time_limited = 0
         self.solved_trivially = 0
 
     def solve(self, problems: Sequence[MatchProblem]) -> list[Assignment]:
@@ -265,7 +279,15 @@ class IlpMatcher:
             except RuntimeError as exc:
                 log.warning("ILP batch of %d sentences: %s; using greedy matching for it", len(chunk), exc)
                 self.fallbacks += len(chunk)
-                solved = [greedy_match(problems[i], self.constraint) for i in chunk]
+                solved = [replace(greedy_match(problems[i], self.constraint), solver="fallback") for i in chunk]
+            if solved and solved[0].solver == "time_limited":
+                log.warning(
+                    "ILP batch of %d sentences stopped at matcher.time_limit=%s s; using its best "
+                    "feasible solution (may not be optimal)",
+                    len(chunk),
+                    self.time_limit,
+                )
+                self.time_limited += len(chunk)
             for i, a in zip(chunk, solved, strict=True):
                 out[i] = a
         return out  # type: ignore[return-value]

@@ -147,4 +147,4 @@ def _to_projection(
             unprojected["below_threshold" if (align[e] > 0).any() else "no_linked_candidate"] += 1
         else:
             unprojected["conflict"] += 1
-    return SentenceProjection(sorted(spans), assignment, a.objective, unprojected)
+    return SentenceProjection(sorted(spans), assignment, a.objective, unprojected, a.solver)
