@@ -72,6 +72,7 @@ def project_seed(
 ) -> SentenceProjection:
     """The seed variant (see module docstring). Pure; `links` are (source, target) word indices."""
     assignment: list[Span | None] = [None] * len(src_spans)
+    reasons: list[str | None] = [None] * len(src_spans)
     unprojected: Counter = Counter()
     taken: list[Span] = []
     order = sorted(range(len(src_spans)), key=lambda k: (len(src_spans[k]), k))
@@ -80,20 +81,23 @@ def project_seed(
         targets = aligned_targets(entity, links)
         if not targets:
             unprojected["unaligned"] += 1
+            reasons[k] = "unaligned"
             continue
         ranges = merge_ranges(contiguous_ranges(targets), max_gap)
         kept = [(s, e) for s, e in ranges if (e - s) / len(entity) > min_ratio]
         if not kept:
             unprojected["below_ratio"] += 1
+            reasons[k] = "below_ratio"
             continue
         spans = [Span(s, e, entity.label) for s, e in kept]
         free = [sp for sp in spans if not any(sp.overlaps(t) for t in taken)]
         if not free:
             unprojected["collision"] += 1
+            reasons[k] = "collision"
             continue
         taken.extend(free)
         assignment[k] = max(free, key=len)
-    return SentenceProjection(sorted(taken), assignment, 0.0, unprojected)
+    return SentenceProjection(sorted(taken), assignment, 0.0, unprojected, reasons)
 
 
 def project_original(
@@ -106,6 +110,7 @@ def project_original(
 ) -> SentenceProjection:
     """The original variant (see module docstring). Pure."""
     assignment: list[Span | None] = [None] * len(src_spans)
+    reasons: list[str | None] = [None] * len(src_spans)
     unprojected: Counter = Counter()
     groups: list[tuple[int, Span]] = []  # (source entity index, target span)
     for k, entity in enumerate(src_spans):
@@ -114,6 +119,7 @@ def project_original(
             targets = [j for j in targets if not is_punctuation(tgt_words[j])]
         if not targets:
             unprojected["unaligned"] += 1
+            reasons[k] = "unaligned"
             continue
         runs = contiguous_ranges(targets)
         merged = [runs[0]]
@@ -144,13 +150,15 @@ def project_original(
         if a.overlaps(b):
             loser = i + 1 if len(a) > len(b) else i
             unprojected["collision"] += len(owners[loser])
+            for k in owners[loser]:
+                reasons[k] = "collision"
             del spans[loser], owners[loser]
         else:
             i += 1
     for span, ks in zip(spans, owners, strict=True):
         for k in ks:
             assignment[k] = span
-    return SentenceProjection(spans, assignment, 0.0, unprojected)
+    return SentenceProjection(spans, assignment, 0.0, unprojected, reasons)
 
 
 class HeuristicProjector:
