@@ -87,6 +87,11 @@ def build(args: argparse.Namespace) -> tuple[str, int, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explore"]:  # the projection explorer (`xner.dashboard.explore`)
+        from xner.dashboard.explore import main as explore_main
+
+        return explore_main(argv[1:])
     args = parse_args(argv)
     try:
         html, used, skipped = build(args)
