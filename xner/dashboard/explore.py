@@ -159,7 +159,8 @@ def _summary_table(runs: Sequence[Mapping[str, Any]]) -> str:
             f'<td class="k-{k}" data-kind="{k}">{s["counts"][k]}<small> ({s["percent"][k]:.1f}%)</small></td>'
             for k in KINDS
         )
-        rows.append(f'<tr data-run="{run["key"]}"><th class="run">{escape(run["name"])}</th>{cells}</tr>')
+        label = f'<th class="run" title="{escape(run["name"])}">{escape(run["short"])}</th>'
+        rows.append(f'<tr data-run="{run["key"]}">{label}{cells}</tr>')
     return (
         f'<table id="summary"><tr><th class="run">run</th>{head}</tr>{"".join(rows)}</table>'
         '<p class="note">exact / boundary / type / spurious: share of projected target spans; missed: share of '
@@ -221,7 +222,9 @@ def build(run: str | Path, compare: str | Path | None = None) -> tuple[str, int]
         file = find_records(path)
         header, records = read_records(file)
         loaded.append(records)
-        runs.append({"key": key, "name": _run_name(file, header), "header": header, "summary": summary(records)})
+        name = _run_name(file, header)
+        short = (file.parent if file.name == FILENAME else file).name
+        runs.append({"key": key, "name": name, "short": short, "header": header, "summary": summary(records)})
     if compare is None:
         items = [(r,) for r in loaded[0]]
         title = runs[0]["name"]

@@ -127,7 +127,7 @@ function render(){
     const rec=group[0], s=el('div','sent');
     s.dataset.i=rec.i; s.dataset.verdicts=[...new Set(group.flatMap(r=>r._items.map(it=>it[0])))].join(' ');
     s.dataset.types=[...new Set(group.flatMap(r=>r._items.map(it=>it[1])))].join(' ');
-    s.appendChild(el('h3','','#'+rec.i+(rec.id?' · '+rec.id:'')+(rec.where?' · '+rec.where:'')));
+    s.appendChild(el('h3','','#'+rec.i+(rec.id?' · '+rec.id:'')+(rec.where?' · '+String(rec.where).split('/').pop():'')));
     const pairs=el('div','pairs');
     group.forEach((r,k)=>pairs.appendChild(side(r,group.length>1?data.runs[k].name:'')));
     s.appendChild(pairs); root.appendChild(s);
