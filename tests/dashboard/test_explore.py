@@ -194,3 +194,32 @@ def test_screenshot(runs, chromium, tmp_path):
     chromium_run(chromium, out.as_uri(), tmp_path / "profile", f"--screenshot={shot}", "--window-size=1100,900")
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # drawn, not blank
+
+
+def test_recall_report_links_each_runs_explorer(tmp_path, data_dir):
+    from .dashboard_runs import make_run
+
+    sweep = tmp_path / "sweep"
+    metrics = {
+        "projection/recall": 0.8,
+        "projection/precision": 0.9,
+        "projection/f1": 0.85,
+        "projection/errors_boundary": 1.0,
+        "projection/errors_exact": 2.0,
+    }
+    run = make_run(sweep, "ilp-de", "de", "projection_eval", "matching", "simalign", "ngram", "ilp", metrics=metrics)
+    (run / FILENAME).write_bytes(encode_records(sentences(), {"task": "projection_eval"}))
+    make_run(sweep, "heur-de", "de", "projection_eval", "heuristic", "simalign", metrics=metrics)  # no records
+    out = tmp_path / "report" / "report.html"
+    assert main([str(sweep), "-o", str(out), "--metric", "projection/recall", "--no-reference", "--explore"]) == 0
+    html = out.read_text()
+    assert (run / "explore.html").is_file() and not (sweep / "heur-de" / "explore.html").exists()
+    assert html.count('href="../sweep/ilp-de/explore.html"') == 1
+    page = parse_dom(html)
+    assert "Projection explorer, per run" in page.texts["explorers"]
+    row = [
+        c["text"]
+        for c in page.cells
+        if c["row"].get("data-method") == "proj-eval:ngram-ilp/simalign" and c["table"] == {}
+    ]
+    assert row[:4] == ["proj-eval:ngram-ilp/simalign", "de", "2", "1"]
