@@ -149,6 +149,7 @@ def test_projection_eval_task(conf_dir, tmp_path, monkeypatch, overrides):
     lines = gzip.decompress((tmp_path / "run" / "projection.jsonl.gz").read_bytes()).decode().splitlines()
     header, *records = map(json.loads, lines)
     assert header["format"] == "xner.projection/1" and header["task"] == "projection_eval"
+    assert ("matcher" in header) == ("projection=matching" in overrides)  # heuristic: no matcher named
     assert [r["src"] for r in records][2] == ["the", "UN"] and records[2]["tgt"] == ["die", "UNO"]
     org = records[2]["entities"][0]
     assert (org["src"], org["verdict"], org["reason"], org["tgt"]) == ([1, 2, "ORG"], "missed", "unaligned", None)

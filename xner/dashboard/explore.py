@@ -179,7 +179,10 @@ def render_explore(runs: Sequence[Mapping[str, Any]], items: Sequence[Sequence[d
     types = sorted({it[1] for group in items for rec in group for it in rec["_items"]})
     reasons = sorted({it[2] for group in items for rec in group for it in rec["_items"] if it[2]})
     verdicts = [v for v in (*KINDS, "none") if any(it[0] == v for g in items for r in g for it in r["_items"])]
-    data = {"runs": [{"name": r["name"], "key": r["key"]} for r in runs], "items": [list(g) for g in items]}
+    data = {
+        "runs": [{"name": r["name"], "short": r.get("short", r["name"]), "key": r["key"]} for r in runs],
+        "items": [list(g) for g in items],
+    }
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
     def options(values: Sequence[str]) -> str:

@@ -16,7 +16,7 @@ td small{color:#666} .note{color:#666;font-size:12px;max-width:70em}
 .gold-key{border-bottom:3px solid #111}
 .sent{border:1px solid #ddd;border-radius:6px;margin:.7em 0;padding:.4em .6em}
 .sent h3{font-size:13px;margin:.1em 0 .3em;font-weight:600;color:#333}
-.pairs{display:flex;gap:1em} .pairs>.side{flex:1;min-width:0}
+.pairs{display:flex;gap:1em} .pairs>.side{flex:1;min-width:0;overflow-x:auto}
 .side h4{font-size:12px;margin:.2em 0;color:#555}
 .align{position:relative;overflow-x:auto;padding-bottom:4px}
 .row{white-space:nowrap;font-size:13px;line-height:1.9}
@@ -129,7 +129,7 @@ function render(){
     s.dataset.types=[...new Set(group.flatMap(r=>r._items.map(it=>it[1])))].join(' ');
     s.appendChild(el('h3','','#'+rec.i+(rec.id?' · '+rec.id:'')+(rec.where?' · '+String(rec.where).split('/').pop():'')));
     const pairs=el('div','pairs');
-    group.forEach((r,k)=>pairs.appendChild(side(r,group.length>1?data.runs[k].name:'')));
+    group.forEach((r,k)=>pairs.appendChild(side(r,group.length>1?data.runs[k].short:'')));
     s.appendChild(pairs); root.appendChild(s);
     s.querySelectorAll('.align').forEach(b=>boxes.push(b));
   });

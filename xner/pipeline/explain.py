@@ -106,8 +106,12 @@ def header_of(cfg: DictConfig, **extra: Any) -> dict[str, Any]:
     head: dict[str, Any] = {"task": str(cfg.task.get("name", "")) if cfg.get("task") else ""}
     lang = cfg.get("lang")
     head["lang"] = str(lang.get("code", "")) if hasattr(lang, "get") else str(lang or "")
+    projection = cfg.get("projection")
+    matching = projection is not None and str(projection.get("_target_", "")).endswith("MatchingProjector")
     for group in ("projection", "candidates", "matcher", "aligner"):
         node = cfg.get(group)
+        if group in ("candidates", "matcher") and not matching:
+            continue  # composed by the defaults, but only matching uses them
         if node is not None and node.get("_target_"):
             head[group] = str(node._target_).rsplit(".", 1)[-1]
     head.update(extra)
