@@ -223,3 +223,23 @@ def test_recall_report_links_each_runs_explorer(tmp_path, data_dir):
         if c["row"].get("data-method") == "proj-eval:ngram-ilp/simalign" and c["table"] == {}
     ]
     assert row[:4] == ["proj-eval:ngram-ilp/simalign", "de", "2", "1"]
+
+
+def test_records_without_gold_have_no_verdicts(tmp_path, chromium):
+    # translate_train projects onto a machine translation: no gold, so no verdicts and zero counts
+    rec = explain_sentence(
+        ["John", "sleeps"],
+        ["John", "schläft"],
+        [(0, 0)],
+        [Span(0, 1, "PER")],
+        [Span(0, 1, "PER")],
+        [Span(0, 1, "PER")],
+        meta={"i": 0},
+    )
+    run = write_run(tmp_path, "train", [rec], task="translate_train")
+    s = summary(read_records(run / FILENAME)[1])
+    assert s["with_gold"] == 0 and s["counts"]["exact"] == 0 and s["entities"] == 1
+    out = tmp_path / "t.html"
+    assert main(["explore", str(run), "-o", str(out)]) == 0
+    dom = chromium_run(chromium, out.as_uri() + "#verdict=none", tmp_path / "profile", "--dump-dom")
+    assert re.findall(r'<div class="sent" data-i="(\d+)"', dom) == ["0"] and "no gold" in dom
