@@ -7,10 +7,10 @@ entities as source entities and as target gold. Links: a stand-in for an aligner
 pairs with the offline encoder takes hours on a shared CPU): each word to itself, then, with a
 fixed seed, 10% of the links dropped and 10% moved to a neighbouring word — so every verdict kind
 occurs. For each projector (heuristic; n-gram matching, greedy — the largest records, with
-candidate rankings) it times the projection (the baseline) and the records: building them
-(`explain_batch`, verdicts included), encoding (JSON + gzip) and the atomic write; best of
-`--repeats`, wall and process CPU time apart (on a shared machine the wall time depends on the
-load; CPU time much less). Prints a table, then one JSON line.
+candidate rankings) it times the projection (the baseline) and the records: building and
+encoding them (`xner.pipeline.explain.build`: verdicts, JSON, gzip — what the tasks run) and the
+atomic write; best of `--repeats`, wall and process CPU time apart (on a shared machine the wall
+time depends on the load; CPU time much less). Prints a table, then one JSON line.
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from omegaconf import OmegaConf
+
 from xner.data.loaders import CoNLL2003
 from xner.evaluate.explain import error_counts
-from xner.pipeline.explain import encode_records, explain_batch, write
+from xner.pipeline import explain
 from xner.project import GreedyMatcher, HeuristicProjector, MatchingProjector, NgramCandidates, ProjectionInput
+
+CFG = OmegaConf.create({"task": {"name": "bench", "explain": True}, "lang": {"code": "en"}})
 
 
 def noisy_links(n: int, rng: random.Random) -> frozenset:
@@ -79,20 +83,18 @@ def main() -> None:
         for name, projector in projectors.items():
             project = best_of(args.repeats, lambda pr=projector: pr.project(inputs))
             projections = project[2]
-            build = best_of(args.repeats, lambda pj=projections: explain_batch(inputs, pj, gold))
-            records = build[2]
-            encode = best_of(args.repeats, lambda r=records: encode_records(r, {"task": "bench"}))
-            blob = encode[2]
-            written = best_of(args.repeats, lambda b=blob: write(Path(tmp), b))
+            build = best_of(args.repeats, lambda pj=projections: explain.build(CFG, inputs, pj, gold))
+            blob = build[2][0]
+            records = explain.explain_batch(inputs, projections, gold)
+            written = best_of(args.repeats, lambda b=blob: explain.write(Path(tmp), b))
             raw = sum(len(json.dumps(r, ensure_ascii=False, separators=(",", ":"))) + 1 for r in records)
-            wall = build[0] + encode[0] + written[0]
-            cpu = build[1] + encode[1] + written[1]
+            wall = build[0] + written[0]
+            cpu = build[1] + written[1]
             rows.append((name, project[0], project[1], wall, cpu, len(blob), raw))
             out[name] = {
                 "project_wall_s": round(project[0], 3),
                 "project_cpu_s": round(project[1], 3),
-                "build_cpu_s": round(build[1], 3),
-                "encode_cpu_s": round(encode[1], 3),
+                "build_encode_cpu_s": round(build[1], 3),
                 "write_cpu_s": round(written[1], 3),
                 "explain_wall_s": round(wall, 3),
                 "explain_cpu_s": round(cpu, 3),
