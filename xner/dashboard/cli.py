@@ -32,6 +32,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m xner.dashboard",
         description="Compare recall (precision, F1) across the runs of one or more xner sweeps in a "
         "self-contained HTML report.",
+        epilog="python -m xner.dashboard explore RUN_DIR [--compare RUN_DIR2]: the projection explorer of one run "
+        "(see `python -m xner.dashboard explore --help`).",
     )
     p.add_argument("dirs", nargs="+", help="sweep dirs (multirun/...), run dirs, or folders holding them")
     p.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
