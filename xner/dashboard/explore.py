@@ -252,7 +252,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
-    from xner.pipeline.cache import atomic_write_text
+    from xner.cache import atomic_write_text
 
     args = parse_args(argv)
     try:
