@@ -126,6 +126,13 @@ def test_error_measures_prefer_the_lowest_value(tmp_path: Path):
     assert not build_table(runs, "recall").methods  # no recall in alignment runs
 
 
+def test_explorer_error_counts_lowest_best_but_exact_highest():
+    from xner.dashboard.table import lower_is_better
+
+    assert lower_is_better("projection/errors_boundary") and lower_is_better("projection/errors_missed")
+    assert not lower_is_better("projection/errors_exact")
+
+
 def test_only_fraction_measures_are_shown_as_percentages():
     runs = [_run(MT, "swa", 0.5)]
     runs[0].metrics.update({"projection/seconds": 0.003, "projection/recall_PER": 0.7})

@@ -65,6 +65,14 @@ def test_translate_train_parallel_end_to_end(conf_dir, data_dir, tmp_path, tiny_
     assert m["projection/train_kept_sentences"] == 30 and m["projection/train_empty_translations"] == 0
     assert m["projection/train_entities"] == sum(len(s.spans) for s in projected) > 0
     assert m["test/sentences"] == 10 and "test/f1" in m and "projection/src_entities" in m
+    # projection records: one per translated sentence, no gold on a translation, so no verdicts
+    import gzip
+    import json
+
+    header, *records = map(json.loads, gzip.decompress((out / "projection.jsonl.gz").read_bytes()).splitlines())
+    assert header["task"] == "translate_train" and header["split"] == "train" and len(records) == 30
+    assert records[0]["tgt"] == list(german[0].words) and records[0]["gold"] is None
+    assert not [k for k in m if "errors_" in k]
     # second run: the projected set comes from the artifact cache (no translation, no alignment)
     from xner.pipeline import stages
 
@@ -77,6 +85,7 @@ def test_translate_train_parallel_end_to_end(conf_dir, data_dir, tmp_path, tiny_
     m2 = run(cfg2)
     again = read_conll(tmp_path / "run2" / "projected_train.conll")
     assert [(s.words, s.tags) for s in again] == [(s.words, s.tags) for s in projected]
+    assert (tmp_path / "run2" / "projection.jsonl.gz").read_bytes() == (out / "projection.jsonl.gz").read_bytes()
     assert m2["test/f1"] == m["test/f1"]  # deterministic training with the same seed
 
 

@@ -84,7 +84,7 @@ def test_translate_train_counts_entities_lost_in_back_translation(conf_dir, tmp_
             ctx = ctx_for(conf_dir, tmp_path / projection / keep, [
                 "lang=de", "task=translate_train", f"task.keep={keep}", f"projection={projection}",
                 "projection.backtranslation=true", *LOSING])
-            out, m = project_sentences(ctx, SOURCE, "train")
+            out, m, _records = project_sentences(ctx, SOURCE, "train")
             assert (m["projection/src_entities"], m["projection/projected_entities"]) == (3, 2), projection
             assert m["projection/unprojected_backtranslation_lost"] == 1
             assert m["projection/unprojected_entities"] == 1

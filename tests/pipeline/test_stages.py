@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
+import json
 import logging
 
 import pytest
@@ -140,9 +142,33 @@ def test_projection_eval_task(conf_dir, tmp_path, monkeypatch, overrides):
     assert ("matching/objective" in metrics) == ("projection=matching" in overrides)
     written = read_conll(tmp_path / "run" / "projected.conll")
     assert [s.tags for s in written] == [("B-PER", "O", "O", "B-LOC", "O"), ("O", "O"), ("O", "O")]
+    # the per-sentence records: PER, LOC exact; ORG missed (unaligned), its gold "UNO" unmatched
+    assert metrics["projection/errors_exact"] == 2.0
+    assert metrics["projection/errors_missed"] == 1.0 and metrics["projection/errors_gold_unmatched"] == 1.0
+    assert metrics["projection/errors_boundary"] == metrics["projection/errors_spurious"] == 0.0
+    lines = gzip.decompress((tmp_path / "run" / "projection.jsonl.gz").read_bytes()).decode().splitlines()
+    header, *records = map(json.loads, lines)
+    assert header["format"] == "xner.projection/1" and header["task"] == "projection_eval"
+    assert ("matcher" in header) == ("projection=matching" in overrides)  # heuristic: no matcher named
+    assert [r["src"] for r in records][2] == ["the", "UN"] and records[2]["tgt"] == ["die", "UNO"]
+    org = records[2]["entities"][0]
+    assert (org["src"], org["verdict"], org["reason"], org["tgt"]) == ([1, 2, "ORG"], "missed", "unaligned", None)
+    assert records[0]["links"] == [[0, 0], [2, 2], [3, 3], [4, 4]]
+    assert records[0]["entities"][1]["verdict"] == "exact"
     # a second run reuses the cached alignment
     projection_eval.run(ctx)
     assert aligner.aligned == 3
+
+
+def test_projection_records_can_be_switched_off(conf_dir, tmp_path, monkeypatch):
+    (tmp_path / "src.conll").write_text(SRC)
+    (tmp_path / "tgt.conll").write_text(TGT)
+    cfg = parallel_conll_cfg(conf_dir, tmp_path, "projection=heuristic", "task.explain=false")
+    monkeypatch.setattr(stages, "open_aligner", lambda cfg: contextlib.nullcontext(SameWordAligner()))
+    metrics = projection_eval.run(RunContext(cfg, tmp_path / "run", ArtifactCache(tmp_path / "cache"), None))
+    assert not (tmp_path / "run" / "projection.jsonl.gz").exists()
+    assert not [k for k in metrics if "errors_" in k or k.startswith("explain/")]
+    assert (tmp_path / "run" / "projected.conll").exists()
 
 
 def test_projection_eval_with_ner_candidates_from_the_tagger_config(conf_dir, tmp_path, monkeypatch):

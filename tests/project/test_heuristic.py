@@ -85,6 +85,7 @@ class TestSeed:
         assert out.spans == [Span(1, 2, "LOC")]
         assert out.assignment == [None, Span(1, 2, "LOC")]
         assert out.unprojected == {"collision": 1}
+        assert out.reasons == ["collision", None]
 
     def test_same_words_later_entity_wins(self):
         # Europarl-NER es sentence 10: "Sri Lankan" MISC and "Sri Lanka" LOC both on target "Sri
@@ -129,6 +130,7 @@ class TestSeed:
     def test_unaligned(self):
         out = project_seed([Span(0, 1, "PER")], L((3, 3)))
         assert out.unprojected == {"unaligned": 1}
+        assert out.reasons == ["unaligned"]
 
 
 class TestOriginal:
@@ -161,6 +163,7 @@ class TestOriginal:
         assert out.spans == [Span(2, 5, "ORG")]
         assert out.assignment == [Span(2, 5, "ORG"), None]
         assert out.unprojected == {"collision": 1}
+        assert out.reasons == [None, "collision"]
 
     def test_tie_keeps_later(self):
         links = L((0, 2), (0, 3), (2, 3), (2, 4))

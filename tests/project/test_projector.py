@@ -51,11 +51,28 @@ def test_greedy_trap_through_the_projector():
     assert g.objective == pytest.approx(1.5)
 
 
+def test_scores_rankings_and_reasons_per_entity():
+    # the greedy trap above: PER [0,2) → [1,3) 2·3/4 = 1.5, runner-up [1,2) 2·2/3; then [0,3) and
+    # [1,4) tie at 2·3/5 = 1.2. LOC [3,4) loses its best, [2,3) (2·1/2 = 1), to the conflict.
+    inp = x([Span(0, 2, "PER"), Span(3, 4, "LOC")], [(0, 1), (1, 1), (1, 2), (3, 2)], src_len=4)
+    (g,) = MatchingProjector(NgramCandidates(), GreedyMatcher()).project([inp])
+    assert g.scores == [pytest.approx(1.5), None]
+    assert g.reasons == [None, "conflict"]
+    per, loc = g.rankings
+    assert [tuple(r[:2]) for r in per[:2]] == [(1, 3), (1, 2)]
+    assert [r[2] for r in per] == pytest.approx([1.5, 4 / 3, 1.2])
+    assert tuple(loc[0]) == (2, 3, pytest.approx(1.0))
+    (i,) = MatchingProjector(NgramCandidates(), IlpMatcher()).project([inp])
+    assert i.scores == [pytest.approx(4 / 3), pytest.approx(1.0)] and i.reasons == [None, None]
+    assert i.rankings[0][0][:2] == (1, 3)  # the ranking is the entity's own, not the matcher's choice
+
+
 def test_min_score_and_reasons():
     # entity 0 unlinked; entity 1 linked to a 1-word target but is 3 words: 2/(3+1) = 0.5
     inp = x([Span(0, 1, "PER"), Span(2, 5, "ORG")], [(3, 6)])
     (out,) = MatchingProjector(NgramCandidates(), GreedyMatcher(), min_score=0.6).project([inp])
     assert out.spans == [] and out.unprojected == {"unaligned": 1, "below_threshold": 1}
+    assert out.reasons == ["unaligned", "below_threshold"] and out.rankings == [[], []]
     (out,) = MatchingProjector(NgramCandidates(), GreedyMatcher(), min_score=0.5).project([inp])
     assert out.spans == [Span(6, 7, "ORG")]
 

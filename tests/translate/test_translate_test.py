@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -51,6 +52,13 @@ def test_human_translation_gold_tags_offline_encoder(conf_dir, data_dir, tmp_pat
     german = read_conll(data_dir / "europarl_ner" / "de-europarl.test.conll02")[:15]
     assert [p.words for p in predicted] == [g.words for g in german]  # projected onto the ORIGINAL words
     assert metrics["projection/src_entities"] == metrics["tag/entities"] == sum(len(s.spans) for s in english)
+    # projection records with verdicts against the German gold; exact spans are seqeval's true positives
+    header, *records = map(json.loads, gzip.decompress((out / "projection.jsonl.gz").read_bytes()).splitlines())
+    assert header["task"] == "translate_test" and len(records) == 15
+    assert records[0]["src"] == list(english[0].words) and records[0]["tgt"] == list(german[0].words)
+    spans = sum(metrics[f"projection/errors_{k}"] for k in ("exact", "boundary", "type", "spurious"))
+    assert metrics["projection/errors_exact"] / spans == pytest.approx(metrics["test/precision"])
+    assert metrics["projection/errors_missed"] == metrics["projection/unprojected_entities"]
 
 
 TINY_NLLB = ["data.limit=6", "translator.model=tiny-nllb:0", "translator.max_length=16", "translator.beam_size=1",
@@ -83,6 +91,8 @@ def test_tiny_nllb_all_projection_paths(conf_dir, data_dir, tmp_path, projection
         assert len(rows) == 6 and set(json.loads(rows[0])) >= {"marked", "output", "words", "spans"}
     if "projection.backtranslation=true" in projection:
         assert len((tmp_path / "run" / "backtranslation.en-de.jsonl").read_text().splitlines()) == 6
+    records = gzip.decompress((tmp_path / "run" / "projection.jsonl.gz").read_bytes()).splitlines()
+    assert len(records) == 1 + 6 and "projection/errors_exact" in metrics  # every path writes its records
     if projection == ["projection=marker"]:  # a rerun translates nothing and gives the same result
         again = run(compose_cfg(conf_dir, tmp_path / "again", overrides, shared_cache))
         assert again["translate/translated"] == 0 and again["translate/cached"] > 0

@@ -32,6 +32,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m xner.dashboard",
         description="Compare recall (precision, F1) across the runs of one or more xner sweeps in a "
         "self-contained HTML report.",
+        epilog="python -m xner.dashboard explore RUN_DIR [--compare RUN_DIR2]: the projection explorer of one run "
+        "(see `python -m xner.dashboard explore --help`).",
     )
     p.add_argument("dirs", nargs="+", help="sweep dirs (multirun/...), run dirs, or folders holding them")
     p.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
@@ -61,7 +63,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="a config key whose value also tells methods apart, e.g. --by translator.model (repeatable); "
         "without it, runs that differ only there count as the same method and the newest is kept",
     )
+    p.add_argument(
+        "--explore",
+        action="store_true",
+        help="also write explore.html (the projection explorer) into every run dir holding projection.jsonl.gz "
+        "and link them from the report",
+    )
     return p.parse_args(argv)
+
+
+def write_explorers(runs: Sequence, report: Path) -> list[tuple[str, str, str, dict[str, float]]]:
+    """``explore.html`` in each run dir with projection records; (label, language, link, metrics) each."""
+    from xner.dashboard.explore import FILENAME
+    from xner.dashboard.explore import build as build_explorer
+
+    links = []
+    for run in sorted(runs, key=lambda r: (r.method.label, r.column)):
+        if not (Path(run.path) / FILENAME).is_file():
+            continue
+        html, _ = build_explorer(run.path)
+        page = Path(run.path) / "explore.html"
+        atomic_write_text(page, html)
+        href = Path(os.path.relpath(page.resolve(), report.resolve().parent)).as_posix()
+        links.append((run.method.label, run.column, href, run.metrics))
+    return links
 
 
 def build(args: argparse.Namespace) -> tuple[str, int, int]:
@@ -79,14 +104,24 @@ def build(args: argparse.Namespace) -> tuple[str, int, int]:
                 f"--baseline {args.baseline!r} is not a method of these runs; valid: {', '.join(labels) or '(none)'}"
             )
         tables = {m: build_table(collection.runs, m, args.baseline, reference) for m in measures}
+    explorers = write_explorers(collection.runs, Path(args.output)) if args.explore else []
     html = render_report(
-        collection, tables, initial=args.metric if args.metric in tables else measures[0], notes=[ref_note]
+        collection,
+        tables,
+        initial=args.metric if args.metric in tables else measures[0],
+        notes=[ref_note],
+        explorers=explorers,
     )
     return html, len(collection.runs), len(collection.skipped)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explore"]:  # the projection explorer (`xner.dashboard.explore`)
+        from xner.dashboard.explore import main as explore_main
+
+        return explore_main(argv[1:])
     args = parse_args(argv)
     try:
         html, used, skipped = build(args)

@@ -366,10 +366,38 @@ def _section(t: Table, colours: dict[Method, str], active: bool) -> str:
     return f'<section class="measure{" active" if active else ""}" data-measure="{t.measure}">{body}</section>'
 
 
+def _explorers(links: Sequence[tuple[str, str, str, dict[str, float]]]) -> str:
+    """The per-run projection explorer pages (``--explore``): method, language, error kinds, link."""
+    if not links:
+        return ""
+    kinds = ("exact", "boundary", "type", "spurious", "missed", "gold_unmatched")
+    head = "".join(f"<th>{k}</th>" for k in kinds)
+    rows = "".join(
+        f'<tr data-method="{escape(label)}"><td class="method">{escape(label)}</td><td>{escape(lang)}</td>'
+        + "".join(f"<td>{_count(metrics.get(f'projection/errors_{k}'))}</td>" for k in kinds)
+        + f'<td><a href="{escape(href)}">explore</a></td></tr>'
+        for label, lang, href, metrics in links
+    )
+    return (
+        '<section id="explorers"><h2>Projection explorer, per run</h2><div class="scroll"><table>'
+        f'<tr><th class="method">method</th><th>lang</th>{head}<th></th></tr>{rows}</table></div>'
+        '<p class="note">Error kinds of each run\'s projection records (projection/errors_*); the link opens '
+        "its explorer page (sentences, links, candidates, filters).</p></section>"
+    )
+
+
+def _count(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0f}"
+
+
 def render_report(
-    collection: Collection, tables: dict[str, Table], initial: str = "recall", notes: Sequence[str] = ()
+    collection: Collection,
+    tables: dict[str, Table],
+    initial: str = "recall",
+    notes: Sequence[str] = (),
+    explorers: Sequence[tuple[str, str, str, dict[str, float]]] = (),
 ) -> str:
-    """The whole HTML page."""
+    """The whole HTML page; `explorers`: (method label, language, link, metrics) per explored run."""
     methods = sorted({m for t in tables.values() for m in t.methods}, key=method_order)
     colours = method_colours(methods)
     first = tables[initial] if initial in tables else next(iter(tables.values()))
@@ -427,6 +455,7 @@ def render_report(
 <label>baseline <select id="baseline">{base_opts}</select></label>
 <span class="note">generated {stamp}</span></div>
 {sections}
+{_explorers(explorers)}
 {skipped_html}
 <script type="application/json" id="xner-data">{payload}</script>
 <script>{_JS}</script>

@@ -25,6 +25,8 @@ _LOWER_IS_BETTER = ("aer", "loss", "seconds", "error", "unprojected")
 
 def lower_is_better(measure: str) -> bool:
     name = measure.rsplit("/", 1)[-1]
+    if name == "errors_exact":  # the projection explorer's count of correct spans
+        return False
     return any(word in name for word in _LOWER_IS_BETTER)
 
 

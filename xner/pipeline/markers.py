@@ -55,7 +55,9 @@ def backtranslation_inputs(
                for k, v in summarize_markers(results, "back-translation").items()}
     links = align_pairs(ctx, aligner, [r.words for r in results], [t.words for t in targets])
     inputs = [
-        ProjectionInput(tuple(r.spans), len(r.words), tuple(t.words), lk, t.origin or t.id or f"pair {k}")
+        ProjectionInput(
+            tuple(r.spans), len(r.words), tuple(t.words), lk, t.origin or t.id or f"pair {k}", tuple(r.words)
+        )
         for k, (r, t, lk) in enumerate(zip(results, targets, links, strict=True))
     ]
     return inputs, metrics

@@ -3,7 +3,9 @@
 Data: a parallel dataset with gold tags on both sides (`data=europarl_ner lang=de|es|it`, or
 `data=parallel_conll data.source_file=... data.target_file=...`). Flow: align (cached per pair) →
 project (`projection=heuristic|matching`) → seqeval against the target gold (mode from
-`task.seqeval_mode`). Writes ``projected.conll`` (target words, projected tags) into the run dir.
+`task.seqeval_mode`). Writes ``projected.conll`` (target words, projected tags) and, unless
+``task.explain=false``, ``projection.jsonl.gz`` (per-sentence records with error verdicts; see
+`xner.pipeline.explain`) into the run dir.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence
 from xner.errors import ConfigError
 from xner.evaluate.metrics import ner_metrics
-from xner.pipeline import stages
+from xner.pipeline import explain, stages
 from xner.pipeline.context import RunContext
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,17 @@ def run(ctx: RunContext) -> dict[str, float]:
     metrics["align/seconds"] = align_seconds
     if is_matching:
         metrics["matching/objective"] = batch.stats.objective
+
+    metrics.update(
+        explain.explain_and_write(
+            cfg,
+            ctx.output_dir,
+            batch.inputs,
+            batch.projections,
+            gold=[pair.target.spans if pair.target.tags is not None else None for pair in pairs],
+            ids=[pair.target.id for pair in pairs],
+        )
+    )
 
     out = ctx.output_dir / "projected.conll"
     write_conll(

@@ -28,7 +28,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,7 @@ def make_inputs(
     for k, (pair, lk) in enumerate(zip(pairs, links, strict=True)):
         spans = tuple(src_spans[k]) if src_spans is not None else tuple(pair.source.spans)
         where = pair.target.origin or pair.target.id or f"pair {k}"
-        out.append(ProjectionInput(spans, len(pair.source), tuple(pair.target.words), lk, where))
+        out.append(ProjectionInput(spans, len(pair.source), tuple(pair.target.words), lk, where, pair.source.words))
     return out
 
 
@@ -182,6 +182,7 @@ class ProjectedBatch:
     projections: list[SentenceProjection]
     stats: ProjectionStats
     seconds: float
+    inputs: list[ProjectionInput] = field(default_factory=list)  # what was projected (refined, if so)
 
     @property
     def spans(self) -> list[list[Span]]:
@@ -230,4 +231,4 @@ def project_batch(
         stats.sentences,
         seconds,
     )
-    return ProjectedBatch(projections, stats, seconds)
+    return ProjectedBatch(projections, stats, seconds, list(inputs))

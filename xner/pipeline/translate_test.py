@@ -6,8 +6,9 @@ English entities projected back onto the ORIGINAL target words (`projection`) â†
 target gold (seqeval, `task.seqeval_mode`). With ``projection.backtranslation=true`` the English
 entities are first carried back into the target language by translating the English with markers
 (the seed's refinement); ``projection=marker`` places the marked back-translation's spans on the
-target words by fuzzy matching, with no aligner. Writes ``translations.<lang>-en.jsonl`` and
-``predictions.conll`` (target words, projected tags) into the run directory.
+target words by fuzzy matching, with no aligner. Writes ``translations.<lang>-en.jsonl``,
+``predictions.conll`` (target words, projected tags) and, unless ``task.explain=false``,
+``projection.jsonl.gz`` (per-sentence records with error verdicts) into the run directory.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from xner.data.loaders import build_dataset
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence, SentencePair
 from xner.evaluate.metrics import ner_metrics
+from xner.pipeline import explain
 from xner.pipeline.context import RunContext
 from xner.pipeline.stages import align_pairs, make_inputs, open_projector, project_batch
 from xner.pipeline.translation import TranslationScorer, open_translator, translate_sentences, translation_metrics
-from xner.project.base import ProjectionStats
+from xner.project.base import ProjectionInput, ProjectionStats
 from xner.translate.codes import as_language
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,11 @@ def run(ctx: RunContext) -> dict[str, float]:
                 stats.tgt_spans += len(p.spans)
                 stats.unprojected.update(p.unprojected)
             predicted_spans = [p.spans for p in projections]
+            marker_inputs = [
+                ProjectionInput(tuple(sp), len(w), tuple(t.words), frozenset(), t.origin or t.id, tuple(w))
+                for w, sp, t in zip(english, en_spans, target, strict=True)
+            ]
+            explained = (marker_inputs, projections)
         else:
             aligner = instantiate(cfg.aligner)
             try:
@@ -125,6 +132,7 @@ def run(ctx: RunContext) -> dict[str, float]:
                 batch = project_batch(projector, inputs, refined=refined)
             stats = batch.stats  # counts the entities lost in back-translation too (project_batch)
             predicted_spans = batch.spans
+            explained = (batch.inputs, batch.projections)
             metrics["projection/seconds"] = batch.seconds
         metrics.update(translation_metrics(translator))
 
@@ -132,6 +140,8 @@ def run(ctx: RunContext) -> dict[str, float]:
     gold = [list(t.tags or ()) for t in target]
     metrics.update(ner_metrics(gold, predicted, prefix="test", mode=task.get("seqeval_mode", "default")))
     metrics.update(stats.as_metrics("projection"))
+    gold_spans = [t.spans if t.tags is not None else None for t in target]
+    metrics.update(explain.explain_and_write(cfg, ctx.output_dir, *explained, gold_spans, [t.id for t in target]))
     out = ctx.output_dir / "predictions.conll"
     write_conll(
         out, [Sentence(t.words, tuple(tags), t.id, t.origin) for t, tags in zip(target, predicted, strict=True)]

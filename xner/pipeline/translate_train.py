@@ -9,7 +9,8 @@ matching` with any candidates/matcher, optionally `projection.backtranslation=tr
 → score on the target test set.
 
 The projected set is cached (keyed by everything that produced it) and written to the run dir as
-``projected_train.conll`` (and ``projected_dev.conll`` with ``task.dev=source``). With
+``projected_train.conll`` (and ``projected_dev.conll`` with ``task.dev=source``), with the
+per-sentence projection records in ``projection.jsonl.gz`` (off with ``task.explain=false``). With
 ``task.include_source=true`` the English source sentences (gold labels) join the projected ones
 in training. Sentences whose
 translation is empty are dropped and counted; with ``task.keep=complete`` sentences in which some
@@ -32,6 +33,7 @@ from xner.data.conll import write_conll
 from xner.data.tags import spans_to_tags
 from xner.data.types import Sentence, SentencePair
 from xner.errors import ConfigError, XnerError
+from xner.pipeline import explain
 from xner.pipeline.context import RunContext
 from xner.pipeline.training import apply_threads, choose_dev, load_task_data, train_and_evaluate
 
@@ -60,8 +62,11 @@ def translate(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> list
     return [list(w) for w in out]
 
 
-def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> tuple[list[Sentence], dict]:
-    """Translate, align and project `sentences`; returns target sentences with projected tags."""
+def project_sentences(
+    ctx: RunContext, sentences: Sequence[Sentence], name: str
+) -> tuple[list[Sentence], dict, bytes | None]:
+    """Translate, align and project `sentences`; returns target sentences with projected tags, the
+    metrics and the gzip bytes of the projection records (None with ``task.explain=false``)."""
     from xner.pipeline.stages import align_pairs, make_inputs, open_projector, project_batch
 
     cfg = ctx.cfg
@@ -74,7 +79,7 @@ def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str)
         projected, metrics = marker_train_set(ctx, sentences, _src_lang(cfg), cfg.lang)
         metrics[f"projection/{name}_sentences"] = float(len(sentences))
         metrics[f"projection/{name}_kept_sentences"] = float(len(projected))
-        return projected, metrics
+        return projected, metrics, None
     translations = translate(ctx, sentences, name)
     aligned, empty = [], 0
     for src, words in zip(sentences, translations, strict=True):
@@ -117,14 +122,21 @@ def project_sentences(ctx: RunContext, sentences: Sequence[Sentence], name: str)
         f"projection/{name}_kept_sentences": float(len(projected)),
         "projection/seconds": batch.seconds,
     })
-    return projected, metrics
+    built = explain.build(cfg, batch.inputs, batch.projections, ids=[p.source.id for p in aligned], split=name)
+    if built is None:
+        return projected, metrics, None
+    metrics.update(built[1])
+    return projected, metrics, built[0]
 
 
 def cached_projection(ctx: RunContext, sentences: Sequence[Sentence], name: str) -> tuple[list[Sentence], dict]:
-    """`project_sentences` through the artifact cache, keyed by every config that shapes its output."""
+    """`project_sentences` through the artifact cache, keyed by every config that shapes its output;
+    writes its projection records to ``projection.jsonl.gz`` (``projection_<name>.jsonl.gz`` for
+    other sets than train)."""
     cfg = ctx.cfg
     key_cfg = {
         "lang": cfg.lang.code, "source_lang": _src_lang(cfg), "keep": cfg.task.get("keep", "all"),
+        "explain": explain.enabled(cfg),
         **{g: _node(cfg, g) for g in ("translator", "aligner", "projection", "candidates", "matcher", "tagger")},
     }
     translator = key_cfg["translator"] or {}
@@ -132,10 +144,13 @@ def cached_projection(ctx: RunContext, sentences: Sequence[Sentence], name: str)
         key_cfg["data"] = _node(cfg, "data")  # translator=parallel reads the run's parallel corpus
     if not str((key_cfg["candidates"] or {}).get("_target_", "")).endswith(".NerCandidates"):
         key_cfg.pop("tagger")  # the tagger only matters for candidates=ner
-    return ctx.cache.get_or_compute(
+    projected, metrics, blob = ctx.cache.get_or_compute(
         "translate_train_projection", key_cfg, fingerprint(sentences),
         lambda: project_sentences(ctx, sentences, name),
     )
+    if blob is not None:
+        explain.write(ctx.output_dir, blob, explain.FILENAME if name == "train" else f"projection_{name}.jsonl.gz")
+    return projected, metrics
 
 
 def run(ctx: RunContext) -> dict[str, float]:

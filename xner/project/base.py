@@ -32,6 +32,7 @@ class ProjectionInput:
     tgt_words: tuple[str, ...]
     links: Links
     where: str = ""
+    src_words: tuple[str, ...] = ()  # optional: for reports (`xner.evaluate.explain`), not projection
 
     @property
     def tgt_len(self) -> int:
@@ -48,6 +49,12 @@ class SentenceProjection:
     # reason → number of source entities not projected for that reason
     unprojected: Counter = field(default_factory=Counter)
     solver: str = ""  # matching projections: how the assignment was found (xner.project.matching.SOLVERS)
+    # Per source entity, where the projector reports them (empty lists otherwise; they never change
+    # the spans): why entity i was not projected, the score its target span was chosen with, and its
+    # best candidates (start, end, score), best first — the chosen one and the runner-up.
+    reasons: list[str | None] = field(default_factory=list)
+    scores: list[float | None] = field(default_factory=list)
+    rankings: list[list[tuple[int, int, float]]] = field(default_factory=list)
 
 
 @dataclass

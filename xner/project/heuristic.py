@@ -134,12 +134,12 @@ def _write_tags(
     writes: Sequence[tuple[Sequence[int], str, Sequence[int]]],
     n_src: int,
     own: Mapping[int, set[int]] | None = None,
-) -> tuple[list[Span], list[Span | None], int]:
+) -> tuple[list[Span], list[Span | None]]:
     """Write IOB2 tags for (target words, type, source entities) in order, later over earlier; read
     the spans back (seqeval default mode). A span belongs to the entities of the write that tagged
     its first word; returns spans, per-entity assignment (its longest span; with `own`, the entity's
     own target words before a merge, the span covering most of them, which must be one at least)
-    and how many written entities kept no span (all their span starts overwritten)."""
+    (None for a written entity whose span starts were all overwritten)."""
     size = max((ids[-1] + 1 for ids, _, _ in writes), default=0)
     tags = ["O"] * size
     writer: list[int | None] = [None] * size
@@ -156,9 +156,7 @@ def _write_tags(
             key = (overlap, len(span))
             if overlap > 0 and (k not in best or key > best[k]):
                 best[k], assignment[k] = key, span
-    written = {k for _, _, ks in writes for k in ks}
-    lost = sum(assignment[k] is None for k in written)
-    return spans, assignment, lost
+    return spans, assignment
 
 
 def project_seed(
@@ -173,23 +171,38 @@ def project_seed(
     if collisions == "shorter":
         return _project_seed_shorter(src_spans, links, max_gap=max_gap, min_ratio=min_ratio)
     unprojected: Counter = Counter()
+    reasons: list[str | None] = [None] * len(src_spans)
     writes: list[tuple[list[int], str, list[int]]] = []
     for k, entity in enumerate(src_spans):
         ranges = grown_ranges(entity, links)
         if not ranges:
             unprojected["unaligned"] += 1
+            reasons[k] = "unaligned"
             continue
         if max_gap > 0:
             ranges = seed_merge(ranges, max_gap)
         kept = [(s, e) for s, e in ranges if (e - s) / len(entity) > min_ratio]
         if not kept:
             unprojected["below_ratio"] += 1
+            reasons[k] = "below_ratio"
             continue
         writes.extend((list(range(s, e)), entity.label, [k]) for s, e in kept)
-    spans, assignment, lost = _write_tags(writes, len(src_spans))
-    if lost:
-        unprojected["collision"] += lost
-    return SentenceProjection(spans, assignment, 0.0, unprojected)
+    spans, assignment = _write_tags(writes, len(src_spans))
+    _lost_to_collision(writes, assignment, reasons, unprojected)
+    return SentenceProjection(spans, assignment, 0.0, unprojected, reasons=reasons)
+
+
+def _lost_to_collision(
+    writes: Sequence[tuple[Sequence[int], str, Sequence[int]]],
+    assignment: Sequence[Span | None],
+    reasons: list[str | None],
+    unprojected: Counter,
+) -> None:
+    """Entities that were written but kept no span (overwritten by later ones) lost a collision."""
+    for k in sorted({k for _, _, ks in writes for k in ks}):
+        if assignment[k] is None:
+            unprojected["collision"] += 1
+            reasons[k] = "collision"
 
 
 def _project_seed_shorter(
@@ -197,6 +210,7 @@ def _project_seed_shorter(
 ) -> SentenceProjection:
     """`collisions=shorter`: shortest entity first, a range overlapping a projected one dropped."""
     assignment: list[Span | None] = [None] * len(src_spans)
+    reasons: list[str | None] = [None] * len(src_spans)
     unprojected: Counter = Counter()
     taken: list[Span] = []
     order = sorted(range(len(src_spans)), key=lambda k: (len(src_spans[k]), k))
@@ -205,20 +219,23 @@ def _project_seed_shorter(
         targets = aligned_targets(entity, links)
         if not targets:
             unprojected["unaligned"] += 1
+            reasons[k] = "unaligned"
             continue
         ranges = merge_ranges(contiguous_ranges(targets), max_gap)
         kept = [(s, e) for s, e in ranges if (e - s) / len(entity) > min_ratio]
         if not kept:
             unprojected["below_ratio"] += 1
+            reasons[k] = "below_ratio"
             continue
         spans = [Span(s, e, entity.label) for s, e in kept]
         free = [sp for sp in spans if not any(sp.overlaps(t) for t in taken)]
         if not free:
             unprojected["collision"] += 1
+            reasons[k] = "collision"
             continue
         taken.extend(free)
         assignment[k] = max(free, key=len)
-    return SentenceProjection(sorted(taken), assignment, 0.0, unprojected)
+    return SentenceProjection(sorted(taken), assignment, 0.0, unprojected, reasons=reasons)
 
 
 def project_original(
@@ -230,6 +247,7 @@ def project_original(
     ignore_punctuation: bool = True,
 ) -> SentenceProjection:
     """The original variant (see module docstring). Pure."""
+    reasons: list[str | None] = [None] * len(src_spans)
     unprojected: Counter = Counter()
     groups: list[tuple[list[int], str, list[int]]] = []  # (target words, type, source entities)
     own: dict[int, set[int]] = {}  # each entity's own target words, before same-type merges
@@ -239,6 +257,7 @@ def project_original(
             targets = [j for j in targets if not is_ascii_punctuation(tgt_words[j])]
         if not targets:
             unprojected["unaligned"] += 1
+            reasons[k] = "unaligned"
             continue
         runs = contiguous_ranges(targets)
         merged = [runs[0]]
@@ -265,13 +284,14 @@ def project_original(
     while i < len(groups) - 1:
         if collide(i):
             loser = i + 1 if len(groups[i][0]) > len(groups[i + 1][0]) else i
-            unprojected["collision"] += len(groups.pop(loser)[2])
+            for k in groups.pop(loser)[2]:
+                unprojected["collision"] += 1
+                reasons[k] = "collision"
         else:
             i += 1
-    spans, assignment, lost = _write_tags(groups, len(src_spans), own)
-    if lost:
-        unprojected["collision"] += lost
-    return SentenceProjection(spans, assignment, 0.0, unprojected)
+    spans, assignment = _write_tags(groups, len(src_spans), own)
+    _lost_to_collision(groups, assignment, reasons, unprojected)
+    return SentenceProjection(spans, assignment, 0.0, unprojected, reasons=reasons)
 
 
 class HeuristicProjector:

@@ -25,6 +25,7 @@ from xner.project.scores import SCORE_KINDS, PairScorer, alignment_scores, fuse_
 log = logging.getLogger(__name__)
 
 BUILTIN_SCORES = ("alignment", "ner")
+RANKING_SIZE = 3  # candidates per entity reported in `SentenceProjection.rankings`
 
 
 class MatchingProjector:
@@ -124,27 +125,45 @@ class MatchingProjector:
         return out
 
 
+def _ranking(row: np.ndarray, cands: Candidates, k: int = RANKING_SIZE) -> list[tuple[int, int, float]]:
+    """The `k` best eligible candidates of one entity, (start, end, score), best first (ties: first)."""
+    eligible = np.flatnonzero(row > 0)
+    if len(eligible) > k:
+        eligible = eligible[np.argpartition(-row[eligible], k - 1)[:k]]
+    order = eligible[np.lexsort((eligible, -row[eligible]))]
+    return [(int(cands.starts[c]), int(cands.ends[c]), float(row[c])) for c in order]
+
+
 def _to_projection(
     x: ProjectionInput, cands: Candidates, problem: MatchProblem, a: Assignment, align: np.ndarray
 ) -> SentenceProjection:
     assignment: list[Span | None] = [None] * len(x.src_spans)
+    scores: list[float | None] = [None] * len(x.src_spans)
     spans = []
     for e, c in sorted(a.pairs, key=lambda p: -problem.scores[p]):
         span = Span(int(cands.starts[c]), int(cands.ends[c]), x.src_spans[e].label)
         spans.append(span)
         if assignment[e] is None:
             assignment[e] = span
+            scores[e] = float(problem.scores[e, c])
     unprojected: Counter = Counter()
+    reasons: list[str | None] = [None] * len(x.src_spans)
     linked = {i for i, _ in x.links}
     for e, entity in enumerate(x.src_spans):
         if assignment[e] is not None:
             continue
         if not any(entity.start <= i < entity.end for i in linked):
-            unprojected["unaligned"] += 1
+            reason = "unaligned"
         elif len(cands) == 0:
-            unprojected["no_candidates"] += 1
+            reason = "no_candidates"
         elif not (problem.scores[e] > 0).any():
-            unprojected["below_threshold" if (align[e] > 0).any() else "no_linked_candidate"] += 1
+            reason = "below_threshold" if (align[e] > 0).any() else "no_linked_candidate"
         else:
-            unprojected["conflict"] += 1
-    return SentenceProjection(sorted(spans), assignment, a.objective, unprojected, a.solver)
+            reason = "conflict"
+        unprojected[reason] += 1
+        reasons[e] = reason
+    rankings = [_ranking(problem.scores[e], cands) for e in range(len(x.src_spans))] if len(cands) else []
+    if not rankings:
+        rankings = [[] for _ in x.src_spans]
+    return SentenceProjection(sorted(spans), assignment, a.objective, unprojected, a.solver, reasons=reasons,
+                              scores=scores, rankings=rankings)
