@@ -217,24 +217,17 @@ def _export(model, output: str | int, target: Path) -> None:
     ids = torch.tensor([[5, 6, 7, 8], [5, 6, 7, 1]], dtype=torch.long)
     mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]], dtype=torch.long)
     axes = {0: "batch", 1: "length"}
-    impl = getattr(model.config, "_attn_implementation", None)
-    if impl not in (None, "eager") and hasattr(model, "set_attn_implementation"):
-        model.set_attn_implementation("eager")  # the TorchScript exporter traces eager attention best
-    try:
-        with torch.no_grad():
-            torch.onnx.export(
-                _Wrapped(model, output),
-                (ids, mask),
-                str(target),
-                input_names=["input_ids", "attention_mask"],
-                output_names=["output"],
-                dynamic_axes={"input_ids": axes, "attention_mask": axes, "output": axes},
-                opset_version=17,
-                dynamo=False,
-            )
-    finally:
-        if impl not in (None, "eager") and hasattr(model, "set_attn_implementation"):
-            model.set_attn_implementation(impl)
+    with torch.no_grad():
+        torch.onnx.export(
+            _Wrapped(model, output),
+            (ids, mask),
+            str(target),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["output"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "output": axes},
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def onnx_model(
@@ -248,18 +241,22 @@ def onnx_model(
     final = target / "model.onnx"
     if final.exists():
         return final
+    source = None
+    if backend == "onnx-int8":  # quantised from the fp32 export (itself cached)
+        source = onnx_model(model, "onnx", output=output, identity=identity, cache_root=cache_root)
     target.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target, prefix=".export-"))
     try:
-        log.info("exporting the encoder to ONNX for %s (once) → %s", backend, target)
-        fp32 = tmp / "fp32.onnx"
-        _export(model, output, fp32)
-        made = fp32
-        if backend == "onnx-int8":
+        if source is None:
+            log.info("exporting the encoder to ONNX (once) → %s", target)
+            made = tmp / "fp32.onnx"
+            _export(model, output, made)
+        else:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
+            log.info("quantising the ONNX encoder to int8 (once) → %s", target)
             made = tmp / "int8.onnx"
-            quantize_dynamic(str(fp32), str(made), weight_type=QuantType.QInt8, per_channel=True)
+            quantize_dynamic(str(source), str(made), weight_type=QuantType.QInt8, per_channel=True)
         os.replace(made, final)  # atomic: a concurrent run sees the whole file or none
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -71,6 +71,7 @@ class EncoderAligner:
         self.progress = progress
         self.backend = check_backend(backend, "aligner.backend")
         self._embedder: SubwordEmbedder | None = None
+        self._backend_metrics: dict[str, float] = {}
         self.last_timing: dict[str, float] = {}
 
     # -- lifecycle: the model is loaded on first use and released by close() -----------------------
@@ -89,6 +90,7 @@ class EncoderAligner:
 
     def close(self) -> None:
         if self._embedder is not None:
+            self._backend_metrics = self.metrics()
             self._embedder.close()
             self._embedder = None
 
@@ -113,9 +115,9 @@ class EncoderAligner:
 
     def metrics(self) -> dict[str, float]:
         """``align/backend_fallback``: 1 when the configured backend could not be used (see the log)."""
-        if self._embedder is None or self.backend == "torch":
-            return {}
-        return self._embedder.runner.metrics("align") if self._embedder.runner else {}
+        if self._embedder is None or self._embedder.runner is None:
+            return dict(self._backend_metrics)  # after close(): what the last model reported
+        return self._embedder.runner.metrics("align") if self.backend != "torch" else {}
 
     def _method_config(self) -> dict[str, Any]:
         return {}

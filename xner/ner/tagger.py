@@ -59,6 +59,7 @@ class SourceTagger:
         self.label_map = dict(label_map or {})
         self.backend = check_backend(backend, "tagger.backend")
         self._runner: Any = None
+        self._backend_metrics: dict[str, float] = {}
         self._model: Any = None
         self._tokenizer: Any = None
         self.stats = {"windows_split": 0, "words_without_subwords": 0}
@@ -81,9 +82,9 @@ class SourceTagger:
 
     def metrics(self) -> dict[str, float]:
         """``tagger/backend_fallback``: 1 when the configured backend could not be used (see the log)."""
-        if self._runner is None or self.backend == "torch":
-            return {}
-        return self._runner.metrics("tagger")
+        if self._runner is not None and self.backend != "torch":
+            self._backend_metrics = self._runner.metrics("tagger")
+        return dict(self._backend_metrics)  # after close(): what the last model reported
 
     def _prepare(self, path: str | None, copy: bool = False) -> None:
         from xner.backends import prepare
