@@ -1,6 +1,8 @@
 """Word-alignment benchmark: xner's SimAlign vs the `simalign` PyPI package, same encoder, one run.
 
     python benchmarks/align.py [--pair de-en_vilar] [--limit N] [--chunks 8] [--skip-package]
+    python benchmarks/align.py --backends torch,torch-bf16,onnx --only-itermax --package-methods i
+
 
 On a gold set (default de-en Vilar, 508 pairs), with the same encoder (default the offline
 multilingual-e5-small rebuilt from 4-bit), layer 8, bpe mode, it measures
@@ -9,7 +11,11 @@ multilingual-e5-small rebuilt from 4-bit), layer 8, bpe mode, it measures
 - xner: all three methods from one pass (`align_methods`) and each method alone (`align`);
 - the forward-pass floor: the bare encoder over both sides, batched (32), length-sorted, layers ≤ 8,
   tokenised beforehand.
-All models are loaded (and warmed up) before any timing. On a shared machine the load changes
+With ``--backends``, xner's itermax also runs with each inference backend (`xner.backends`): AER,
+share of link sets identical to fp32 torch, pairs/s, ratio to the fp32 floor and to the package
+(``--package-methods i``: the package computes itermax only, the method being compared).
+``--only-itermax`` skips xner's argmax/match/all-three rows. All models are loaded (and warmed up)
+before any timing. On a shared machine the load changes
 during a run (the same pass can take 3x longer from one minute to the next), so the systems are
 interleaved: the data is cut into `--chunks` slices, every system runs on each slice `--repeats`
 times in rotating order, and the fastest repeat of each (slice, system) is kept (the package, far
@@ -38,6 +44,7 @@ from xner.hub import describe_model, resolve_model
 
 METHODS = ("argmax", "itermax", "match")
 PACKAGE_NAMES = {"inter": "argmax", "itermax": "itermax", "mwmf": "match"}
+PACKAGE_CODES = {"a": "inter", "i": "itermax", "m": "mwmf"}
 
 
 class Floor:
@@ -87,7 +94,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="runs per chunk and system (min taken)")
     ap.add_argument("--package-repeats", type=int, default=1, help="runs per chunk of the (slow) package")
     ap.add_argument("--skip-package", action="store_true")
+    ap.add_argument("--package-methods", default="mai", help="package methods: a=argmax i=itermax m=match")
+    ap.add_argument("--backends", default="torch", help="comma-separated xner.backends for xner itermax")
+    ap.add_argument("--only-itermax", action="store_true", help="skip xner's argmax, match and all-three rows")
     args = ap.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
@@ -101,13 +112,20 @@ def main() -> None:
     # load and warm up everything first
     xner = SimAlign(encoder=args.encoder, layer=args.layer, progress=False).load()
     xner.align(gold.src[:8], gold.tgt[:8])
+    by_backend = {}
+    for b in backends:
+        if b != "torch":
+            by_backend[b] = SimAlign(encoder=args.encoder, layer=args.layer, progress=False, backend=b).load()
+            by_backend[b].align(gold.src[:8], gold.tgt[:8])
+            fig[f"{b}_fallback"] = by_backend[b].metrics()["align/backend_fallback"]
     floor = Floor(args.encoder, args.layer)
     floor.run(floor.tokenize([list(s) for s in gold.src[:8]]))
     package = None
     if not args.skip_package:
         from simalign import SentenceAligner
 
-        package = SentenceAligner(model=resolve_model(args.encoder), token_type="bpe", matching_methods="mai",
+        package = SentenceAligner(model=resolve_model(args.encoder), token_type="bpe",
+                                  matching_methods=args.package_methods,
                                   device="cpu", layer=args.layer)
         package.get_word_aligns(list(gold.src[0]), list(gold.tgt[0]))
 
@@ -129,12 +147,24 @@ def main() -> None:
         for s, t in zip(gold.src[a:b], gold.tgt[a:b], strict=True):
             res = package.get_word_aligns(list(s), list(t))
             for key, name in PACKAGE_NAMES.items():
-                out[name].append(frozenset(map(tuple, res[key])))
+                if key in res:
+                    out[name].append(frozenset(map(tuple, res[key])))
         return out
 
-    systems = {"xner_all3": run_xner_all, **{f"xner_{m}": run_xner_one(m) for m in METHODS}, "floor": run_floor}
+    def run_backend(b):
+        def go(a, c):
+            return by_backend[b].align(gold.src[a:c], gold.tgt[a:c])
+        return go
+
+    pkg_methods = [PACKAGE_NAMES[PACKAGE_CODES[c]] for c in args.package_methods]
+    pkg_name = "package_all3" if len(pkg_methods) == 3 else "package_" + "_".join(pkg_methods)
+    if args.only_itermax:
+        systems = {"xner_itermax": run_xner_one("itermax"), "floor": run_floor}
+    else:
+        systems = {"xner_all3": run_xner_all, **{f"xner_{m}": run_xner_one(m) for m in METHODS}, "floor": run_floor}
+    systems.update({f"xner_itermax@{b}": run_backend(b) for b in by_backend})
     if package is not None:
-        systems["package_all3"] = run_package
+        systems[pkg_name] = run_package
     wall: dict[str, float] = defaultdict(float)
     cpu: dict[str, float] = defaultdict(float)
     links: dict[str, list] = defaultdict(list)
@@ -146,14 +176,14 @@ def main() -> None:
         for r in range(args.repeats):
             shift = (c + r) % len(names)
             for name in names[shift:] + names[:shift]:  # rotate the order
-                if name == "package_all3" and r >= args.package_repeats:
+                if name == pkg_name and r >= args.package_repeats:
                     continue  # the package is ~10x slower: by default it runs once per slice
                 out, w, t = timed(lambda fn=systems[name], a=a, b=b: fn(a, b))
                 if name == "floor":
                     out, w, t = out  # the floor times its forward pass only
                 best[name] = (min(best.get(name, (w, t))[0], w), min(best.get(name, (w, t))[1], t))
-                if r == 0 and name in ("xner_all3", "package_all3"):
-                    for m in METHODS:
+                if r == 0 and name in ("xner_all3", pkg_name):
+                    for m in out:
                         links[f"{name}:{m}"].extend(out[m])
                 elif r == 0 and name != "floor":
                     links[name].extend(out)
@@ -162,36 +192,54 @@ def main() -> None:
             cpu[name] += t
 
     rows = []
-    for m in METHODS:
-        assert links[f"xner_{m}"] == links[f"xner_all3:{m}"], f"{m}: one-method run differs from the multi-method run"
+    for m in METHODS if not args.only_itermax else ("itermax",):
+        if not args.only_itermax:
+            assert links[f"xner_{m}"] == links[f"xner_all3:{m}"], f"{m}: one-method run differs from all three"
         fig[f"xner_{m}_aer"] = 100 * aer_metrics(links[f"xner_{m}"], gold.sure, gold.possible)["align/aer"]
         rows.append((f"xner {m}", fig[f"xner_{m}_aer"], f"xner_{m}"))
-    rows.append(("xner argmax+itermax+match (one pass)", None, "xner_all3"))
-    rows.append((f"forward floor (batched, sorted, layers ≤ {args.layer})", None, "floor"))
+    for b in by_backend:
+        got = links[f"xner_itermax@{b}"]
+        fig[f"{b}_itermax_aer"] = 100 * aer_metrics(got, gold.sure, gold.possible)["align/aer"]
+        fig[f"{b}_aer_diff"] = fig[f"{b}_itermax_aer"] - fig["xner_itermax_aer"]
+        fig[f"{b}_identical_links"] = sum(x == y for x, y in zip(got, links["xner_itermax"], strict=True)) / n
+        rows.append((f"xner itermax, backend {b}", fig[f"{b}_itermax_aer"], f"xner_itermax@{b}"))
+    if not args.only_itermax:
+        rows.append(("xner argmax+itermax+match (one pass)", None, "xner_all3"))
+    rows.append((f"forward floor (fp32 torch, batched, sorted, layers ≤ {args.layer})", None, "floor"))
     if package is not None:
-        for m in METHODS:
-            pkg = links[f"package_all3:{m}"]
+        for m in pkg_methods:
+            pkg = links[f"{pkg_name}:{m}"]
             fig[f"package_{m}_aer"] = 100 * aer_metrics(pkg, gold.sure, gold.possible)["align/aer"]
-            fig[f"aer_diff_{m}"] = fig[f"xner_{m}_aer"] - fig[f"package_{m}_aer"]
-            fig[f"identical_links_{m}"] = sum(x == y for x, y in zip(pkg, links[f"xner_{m}"], strict=True)) / n
+            if f"xner_{m}_aer" in fig:
+                fig[f"aer_diff_{m}"] = fig[f"xner_{m}_aer"] - fig[f"package_{m}_aer"]
+                fig[f"identical_links_{m}"] = sum(x == y for x, y in zip(pkg, links[f"xner_{m}"], strict=True)) / n
             rows.append((f"simalign package {m}", fig[f"package_{m}_aer"], None))
-        rows.append(("simalign package argmax+itermax+match", None, "package_all3"))
+        rows.append((f"simalign package, computing {'+'.join(pkg_methods)}", None, pkg_name))
     for name in systems:
         fig[f"{name}_pairs_per_s"] = n / wall[name]
         fig[f"{name}_pairs_per_cpu_s"] = n / cpu[name]
-    fig["fraction_of_floor"] = wall["floor"] / wall["xner_all3"]
-    fig["fraction_of_floor_cpu"] = cpu["floor"] / cpu["xner_all3"]
+    main_key = "xner_itermax" if args.only_itermax else "xner_all3"
+    fig["fraction_of_floor"] = wall["floor"] / wall[main_key]
+    fig["fraction_of_floor_cpu"] = cpu["floor"] / cpu[main_key]
     if package is not None:
-        fig["speedup_vs_package"] = wall["package_all3"] / wall["xner_all3"]
-        fig["speedup_vs_package_cpu"] = cpu["package_all3"] / cpu["xner_all3"]
+        fig["speedup_vs_package"] = wall[pkg_name] / wall[main_key]
+        fig["speedup_vs_package_cpu"] = cpu[pkg_name] / cpu[main_key]
+    for b in ["torch", *by_backend]:
+        key = "xner_itermax" if b == "torch" else f"xner_itermax@{b}"
+        fig[f"{b}_itermax_vs_floor"] = wall["floor"] / wall[key]
+        fig[f"{b}_itermax_vs_floor_cpu"] = cpu["floor"] / cpu[key]
+        if package is not None and "itermax" in pkg_methods:
+            fig[f"{b}_itermax_vs_package"] = wall[pkg_name] / wall[key]
+            fig[f"{b}_itermax_vs_package_cpu"] = cpu[pkg_name] / cpu[key]
     fig["load_avg_end"] = os.getloadavg()[0]
 
     print(f"{args.pair}, {n} pairs, encoder {describe_model(args.encoder)}, layer {args.layer}, bpe, "
           f"torch threads {fig['torch_threads']}, {args.chunks} interleaved chunks, best of {args.repeats}")
-    print(f"{'system':46s} {'AER':>6s} {'pairs/s':>8s} {'pairs/cpu-s':>12s}")
+    print(f"{'system':46s} {'AER':>6s} {'pairs/s':>8s} {'pairs/cpu-s':>12s} {'×floor':>7s} {'×floor cpu':>10s}")
     for label, aer, key in rows:
         aer_s = f"{aer:6.1f}" if aer is not None else "     -"
-        speed = f"{n / wall[key]:8.1f} {n / cpu[key]:12.1f}" if key else f"{'-':>8s} {'-':>12s}"
+        speed = (f"{n / wall[key]:8.1f} {n / cpu[key]:12.1f} {wall['floor'] / wall[key]:7.2f} "
+                 f"{cpu['floor'] / cpu[key]:10.2f}") if key else f"{'-':>8s} {'-':>12s}"
         print(f"{label:46s} {aer_s} {speed}")
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in fig.items()}))
 

@@ -46,7 +46,11 @@ class SubwordEmbedder:
         window: int | None = None,
         progress: bool = True,
         dtype: str = "float32",
+        backend: str = "torch",
     ):
+        from xner.backends import check_backend
+
+        check_backend(backend, "aligner.backend")
         path = resolve_model(encoder)  # a missing model fails here, before the heavy imports
 
         import torch
@@ -82,6 +86,15 @@ class SubwordEmbedder:
         else:  # unknown architecture: run it whole and pick the layer from hidden_states
             self._hidden_index = layer
         self.model = model.eval().to(self.device)
+        from xner.backends import prepare
+        from xner.hub import local_weights_id
+
+        identity = {"encoder": encoder, "path": path, "weights": local_weights_id(path), "layer": layer,
+                    "cut": self._hidden_index is None, "dtype": dtype}
+        output = "last_hidden_state" if self._hidden_index is None else self._hidden_index
+        self.runner = prepare(self.model, backend, output=output, device=self.device, identity=identity,
+                              key="aligner.backend")
+        self.backend = self.runner.backend
         limit = min(
             int(getattr(config, "max_position_embeddings", 512) or 512),
             int(self.tokenizer.model_max_length) if self.tokenizer.model_max_length < 1e6 else 10**9,
@@ -96,14 +109,15 @@ class SubwordEmbedder:
         self.window = min(window, limit - n_special) if window is not None else limit - n_special
         if self.window < 2:
             raise ConfigError(f"aligner.window={window} leaves no room for subwords")
+        self.hidden_size = int(config.hidden_size)
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self.n_truncated = 0
-        log.info("aligner encoder: %s, layer %d, %s %s, window %d subwords",
-                 describe_model(encoder), layer, self.device, dtype, self.window)
+        log.info("aligner encoder: %s, layer %d, %s %s, backend %s, window %d subwords",
+                 describe_model(encoder), layer, self.device, dtype, self.backend, self.window)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
-        self.model = None
+        self.model = self.runner = None
         if self.device.startswith("cuda"):
             import torch
 
@@ -184,7 +198,7 @@ class SubwordEmbedder:
         per_sentence: dict[int, list[tuple[int, int, np.ndarray]]] = {}
         for k, (i, a, b) in enumerate(segs):
             per_sentence.setdefault(i, []).append((a, b, seg_vectors[k]))
-        hidden_size = int(self.model.config.hidden_size)
+        hidden_size = self.hidden_size
         out: list[SubwordEmbeddings] = []
         for i, (ids, wids) in enumerate(toks):
             parts = per_sentence.get(i, [])
@@ -198,10 +212,7 @@ class SubwordEmbedder:
         return out
 
     def _forward(self, input_ids, mask):
-        if self._hidden_index is None:
-            return self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-        return self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True
-                          ).hidden_states[self._hidden_index]
+        return self.runner(input_ids, mask)
 
 
 def _stitch(parts: list[tuple[int, int, np.ndarray]], n: int) -> np.ndarray:

@@ -53,7 +53,10 @@ class EncoderAligner:
         window: int | None = None,
         progress: bool = True,
         dtype: str = "float32",
+        backend: str = "torch",
     ):
+        from xner.backends import check_backend
+
         if subwords not in ("bpe", "word"):
             raise ConfigError(f"aligner.subwords={subwords!r} is not valid; choose bpe or word")
         if dtype not in DTYPES:
@@ -66,7 +69,9 @@ class EncoderAligner:
         self.device = device
         self.window = window
         self.progress = progress
+        self.backend = check_backend(backend, "aligner.backend")
         self._embedder: SubwordEmbedder | None = None
+        self._backend_metrics: dict[str, float] = {}
         self.last_timing: dict[str, float] = {}
 
     # -- lifecycle: the model is loaded on first use and released by close() -----------------------
@@ -74,7 +79,8 @@ class EncoderAligner:
     def embedder(self) -> SubwordEmbedder:
         if self._embedder is None:
             self._embedder = SubwordEmbedder(self.encoder, self.layer, self.batch_size, self.device,
-                                             self.window, self.progress, dtype=self.dtype)
+                                             self.window, self.progress, dtype=self.dtype,
+                                             backend=self.backend)
         return self._embedder
 
     def load(self) -> EncoderAligner:
@@ -84,6 +90,7 @@ class EncoderAligner:
 
     def close(self) -> None:
         if self._embedder is not None:
+            self._backend_metrics = self.metrics()
             self._embedder.close()
             self._embedder = None
 
@@ -101,7 +108,16 @@ class EncoderAligner:
         device = resolve_device(self.device, "aligner.device").split(":")[0]
         return {"aligner": self.kind, "encoder": self.encoder, "weights": local_weights_id(self.encoder),
                 "layer": self.layer, "subwords": self.subwords, "window": self.window,
-                "device": device, "dtype": self.dtype, **self._method_config()}
+                "device": device, "dtype": self.dtype, **self._method_config(),
+
+                # links from another backend are not fp32's: they get their own cache entries
+                **({"backend": self.backend} if self.backend != "torch" else {})}
+
+    def metrics(self) -> dict[str, float]:
+        """``align/backend_fallback``: 1 when the configured backend could not be used (see the log)."""
+        if self._embedder is None or self._embedder.runner is None:
+            return dict(self._backend_metrics)  # after close(): what the last model reported
+        return self._embedder.runner.metrics("align") if self.backend != "torch" else {}
 
     def _method_config(self) -> dict[str, Any]:
         return {}
@@ -220,8 +236,9 @@ class SimAlign(EncoderAligner):
         itermax_rounds: int = 2,
         itermax_alpha: float = 0.9,
         dtype: str = "float32",
+        backend: str = "torch",
     ):
-        super().__init__(encoder, layer, subwords, batch_size, device, window, progress, dtype)
+        super().__init__(encoder, layer, subwords, batch_size, device, window, progress, dtype, backend)
         if method not in self.methods:
             raise ConfigError(f"aligner.method={method!r} is not valid; choose one of {', '.join(self.methods)}")
         self.method = method
@@ -264,8 +281,9 @@ class Awesome(EncoderAligner):
         window: int | None = None,
         progress: bool = True,
         dtype: str = "float32",
+        backend: str = "torch",
     ):
-        super().__init__(encoder, layer, subwords, batch_size, device, window, progress, dtype)
+        super().__init__(encoder, layer, subwords, batch_size, device, window, progress, dtype, backend)
         if not 0.0 < threshold < 1.0:
             raise ConfigError(f"aligner.threshold must be in (0, 1), got {threshold}")
         self.threshold = threshold

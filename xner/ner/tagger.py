@@ -34,6 +34,7 @@ class SourceTagger:
         device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``.
         max_length: model window in subwords including special tokens (capped by the model's).
         label_map: rename or drop (``null``) predicted entity types, e.g. ``{MISC: null}``.
+        backend: ``torch`` | ``torch-bf16`` | ``torch-int8`` | ``onnx`` | ``onnx-int8`` (`xner.backends`).
     """
 
     def __init__(
@@ -43,7 +44,10 @@ class SourceTagger:
         device: str = "auto",
         max_length: int = 512,
         label_map: Mapping[str, str | None] | None = None,
+        backend: str = "torch",
     ):
+        from xner.backends import check_backend
+
         if batch_size < 1:
             raise ConfigError(f"tagger.batch_size must be ≥ 1, got {batch_size}")
         if max_length < 8:
@@ -53,6 +57,9 @@ class SourceTagger:
         self.device = device
         self.max_length = max_length
         self.label_map = dict(label_map or {})
+        self.backend = check_backend(backend, "tagger.backend")
+        self._runner: Any = None
+        self._backend_metrics: dict[str, float] = {}
         self._model: Any = None
         self._tokenizer: Any = None
         self.stats = {"windows_split": 0, "words_without_subwords": 0}
@@ -63,13 +70,30 @@ class SourceTagger:
         tagger = cls(getattr(model, "name_or_path", "<in-memory>"), **kwargs)
         tagger._model, tagger._tokenizer = model, tokenizer
         tagger.device = str(next(model.parameters()).device)
+        tagger._prepare(None, copy=True)  # the caller keeps its model as it is
         return tagger
 
     def cache_config(self) -> dict[str, Any]:
         from xner.hub import local_weights_id
 
         return {"model": self.model_name, "weights": local_weights_id(self.model_name),
-                "max_length": self.max_length, "label_map": self.label_map}
+                "max_length": self.max_length, "label_map": self.label_map,
+                **({"backend": self.backend} if self.backend != "torch" else {})}
+
+    def metrics(self) -> dict[str, float]:
+        """``tagger/backend_fallback``: 1 when the configured backend could not be used (see the log)."""
+        if self._runner is not None and self.backend != "torch":
+            self._backend_metrics = self._runner.metrics("tagger")
+        return dict(self._backend_metrics)  # after close(): what the last model reported
+
+    def _prepare(self, path: str | None, copy: bool = False) -> None:
+        from xner.backends import prepare
+        from xner.hub import local_weights_id
+
+        identity = None if path is None else {"model": self.model_name, "path": path,
+                                              "weights": local_weights_id(path)}
+        self._runner = prepare(self._model, self.backend, output="logits", device=self.device, identity=identity,
+                               key="tagger.backend", copy=copy)
 
     # -- loading -------------------------------------------------------------------------------
     def load(self) -> SourceTagger:
@@ -85,11 +109,12 @@ class SourceTagger:
             if not self._tokenizer.is_fast:
                 raise XnerError(f"tagger.model={self.model_name!r}: a fast (Rust) tokenizer is required")
             self._model = AutoModelForTokenClassification.from_pretrained(path).to(self.device).eval()
+            self._prepare(path)
         return self
 
     def close(self) -> None:
         """Release the model (and GPU memory)."""
-        self._model = self._tokenizer = None
+        self._model = self._tokenizer = self._runner = None
         import gc
 
         gc.collect()
@@ -157,7 +182,11 @@ class SourceTagger:
             inputs = {k: v.to(self.device) for k, v in enc.items()}
             try:
                 with torch.inference_mode():
-                    probs = model(**inputs).logits.float().softmax(-1).cpu().numpy()
+                    if self._runner is None or self._runner.backend == "torch":
+                        logits = model(**inputs).logits.float()
+                    else:
+                        logits = self._runner(inputs["input_ids"], inputs["attention_mask"])
+                    probs = logits.softmax(-1).cpu().numpy()
             except torch.cuda.OutOfMemoryError:
                 raise XnerError(
                     f"out of GPU memory tagging with batch_size={self.batch_size}; lower it, e.g. "

@@ -39,12 +39,14 @@ def run(ctx: RunContext) -> dict[str, float]:
         started = time.perf_counter()
         links = aligner.align(gold.src, gold.tgt)
         seconds = time.perf_counter() - started
+        backend_metrics = aligner.metrics() if hasattr(aligner, "metrics") else {}  # align/backend_fallback
     if len(links) != len(gold):
         raise RuntimeError(f"aligner returned {len(links)} link sets for {len(gold)} pairs")
     metrics = aer_metrics(links, gold.sure, gold.possible, prefix="align")
     metrics["align/pairs"] = float(len(gold))
     metrics["align/seconds"] = seconds
     metrics["align/pairs_per_s"] = len(gold) / seconds if seconds > 0 else 0.0
+    metrics.update(backend_metrics)
     log.info("align_eval %s: AER %.1f, P %.1f, R %.1f, %.1f pairs/s", gold.name, 100 * metrics["align/aer"],
              100 * metrics["align/precision"], 100 * metrics["align/recall"], metrics["align/pairs_per_s"])
     if cfg.task.get("write_links", True):

@@ -38,6 +38,7 @@ def run(ctx: RunContext) -> dict[str, float]:
     started = time.perf_counter()
     with stages.open_aligner(cfg) as aligner:
         links = stages.align_pairs(ctx, aligner, [p.source.words for p in pairs], [p.target.words for p in pairs])
+        backend_metrics = aligner.metrics() if hasattr(aligner, "metrics") else {}  # align/backend_fallback
     align_seconds = time.perf_counter() - started
 
     inputs = stages.make_inputs(pairs, links)
@@ -54,6 +55,7 @@ def run(ctx: RunContext) -> dict[str, float]:
     metrics.update(batch.stats.as_metrics("projection"))
     metrics["projection/seconds"] = batch.seconds
     metrics["align/seconds"] = align_seconds
+    metrics.update(backend_metrics)
     if is_matching:
         metrics["matching/objective"] = batch.stats.objective
 
