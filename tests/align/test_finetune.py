@@ -107,12 +107,28 @@ def test_tlm_loss_by_hand():
 # ----------------------------------------------------------------------------- a tiny BERT
 @pytest.fixture(scope="module")
 def tiny_dir(tmp_path_factory) -> str:
-    from transformers import BertConfig, BertModel
-
-    from xner.ner.models import build_tiny_tokenizer
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     path = tmp_path_factory.mktemp("tiny_align")
-    tok = build_tiny_tokenizer([" ".join(SRC), " ".join(TGT)], vocab_size=700)
+    # a fixed WordPiece vocabulary (a trained one is not deterministic across runs): whole words,
+    # and "garden"/"garten"/"green"/"grün" split into two pieces each
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "gar", "##den", "##ten", "gr", "##een", "##ün"]
+    pieces += sorted({w for w in SRC + TGT if w not in ("garden", "garten", "green", "grün")})
+    wp = Tokenizer(models.WordPiece({p: k for k, p in enumerate(pieces)}, unk_token="[UNK]"))
+    wp.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wp.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=wp,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=128,
+    )
     tok.save_pretrained(path)
     torch.manual_seed(0)
     cfg = BertConfig(

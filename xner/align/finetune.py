@@ -146,13 +146,23 @@ def mask_tokens(
 
 
 def tlm_loss(logits: Tensor, labels: Tensor) -> Tensor:
-    """Masked-LM cross-entropy averaged per sequence over its masked positions, then over the batch."""
-    per_token = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100, reduction="none")
-    n = (labels != -100).sum(-1)
-    keep = n > 0
-    if not keep.any():
+    """Masked-LM cross-entropy (B, L, V) vs (B, L): averaged per sequence over its masked positions
+    (−100 elsewhere), then over the sequences that have one."""
+    rows, cols = torch.nonzero(labels != -100, as_tuple=True)
+    return masked_lm_loss(logits[rows, cols], labels[rows, cols], rows, labels.shape[0])
+
+
+def masked_lm_loss(logits: Tensor, labels: Tensor, rows: Tensor, n_rows: int) -> Tensor:
+    """`tlm_loss` on the masked positions only: logits (K, V), labels (K,), the sequence of each (K,)."""
+    if labels.numel() == 0:
         return logits.sum() * 0.0
-    return (per_token.sum(-1)[keep] / n[keep]).mean()
+    per_token = F.cross_entropy(logits, labels, reduction="none")
+    total = torch.zeros(n_rows, dtype=per_token.dtype, device=per_token.device).index_add_(0, rows, per_token)
+    count = torch.zeros(n_rows, dtype=per_token.dtype, device=per_token.device).index_add_(
+        0, rows, torch.ones_like(per_token)
+    )
+    keep = count > 0
+    return (total[keep] / count[keep]).mean()
 
 
 def psi_loss(logits: Tensor, labels: Tensor) -> Tensor:
@@ -370,7 +380,7 @@ class AlignFineTuner(pl.LightningModule):
         self.threshold, self.subwords = threshold, subwords
         self.lr, self.warmup_steps, self.total_steps = lr, warmup_steps, max(1, total_steps)
         self.weight_decay = weight_decay
-        self.encoder = load_cut_encoder(model_path, layer)
+        self.encoder = load_cut_encoder(model_path, layer).train()  # from_pretrained returns eval mode
         emb = self.encoder.get_input_embeddings()
         if freeze_embeddings:
             emb.weight.requires_grad_(False)
@@ -413,10 +423,10 @@ class AlignFineTuner(pl.LightningModule):
         if self.objectives.get("tlm"):
             h = self._hidden(batch["tlm_ids"], batch["tlm_mask"])
             labels = batch["tlm_labels"]
-            sel = (labels != -100).any(0)  # only columns with a masked token reach the vocabulary
+            rows, cols = torch.nonzero(labels != -100, as_tuple=True)  # only masked positions see the vocabulary
             weight = self.encoder.get_input_embeddings().weight
-            logits = self.mlm_norm(h[:, sel]) @ weight.T + self.mlm_bias
-            out["tlm"] = tlm_loss(logits, labels[:, sel])
+            logits = self.mlm_norm(h[rows, cols]) @ weight.T + self.mlm_bias
+            out["tlm"] = masked_lm_loss(logits, labels[rows, cols], rows, labels.shape[0])
         if self.objectives.get("psi"):
             h = self._hidden(batch["psi_ids"], batch["psi_mask"])
             out["psi"] = psi_loss(self.psi_head(h[:, 0]), batch["psi_labels"])
