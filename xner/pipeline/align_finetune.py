@@ -410,15 +410,16 @@ def _fit(
         ],
         plugins=[AtomicCheckpointIO()],
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     trainer.fit(module, train_dataloaders=loader, ckpt_path=resume_from(state_dir))
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     logged = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("train/loss")}
     done_pairs = trainer.global_step * train_cfg["batch_size"]
     out: dict[str, Any] = {
         "align_finetune/train_seconds": seconds,
         "align_finetune/steps": float(trainer.global_step),
         "align_finetune/train_pairs_per_s": done_pairs / seconds if seconds > 0 else 0.0,
+        "align_finetune/train_cpu_seconds": cpu_seconds,  # on a shared machine: pairs per CPU second
         **{f"align_finetune/{k.removeprefix('train/')}_last": v for k, v in logged.items()},
     }
     module.encoder.to("cpu").eval()
