@@ -55,7 +55,7 @@ def test_raw_text_uses_the_language_splitter_and_sources_mix_with_limits(tmp_pat
 
 
 def test_bad_specs_are_config_errors(tmp_path):
-    with pytest.raises(ConfigError, match="needs data.bitext_file"):
+    with pytest.raises(ConfigError, match=r"needs data\.bitext_file"):
         ParallelText()
     with pytest.raises(ConfigError, match="either bitext_file or src_file"):
         ParallelText(bitext_file="a", src_file="b", tgt_file="c")

@@ -39,10 +39,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from xner.align.aer import aer_metrics
+from xner.cache import atomic_write_text, fingerprint
 from xner.data.alignment_gold import PAIRS, AlignmentGold, AlignmentGoldSet
 from xner.errors import ConfigError, DataFormatError, XnerError
 from xner.hub import describe_model, local_weights_id, resolve_model
-from xner.pipeline.cache import atomic_write_text, fingerprint
 from xner.pipeline.context import RunContext
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,8 @@ def run(ctx: RunContext) -> dict[str, float]:
     from transformers import AutoConfig, AutoTokenizer
 
     from xner.align import finetune as ft
-    from xner.ner.experiment import apply_threads
     from xner.ner.train import AtomicCheckpointIO, RngStateCheckpoint, _resume_from
+    from xner.pipeline.training import apply_threads
 
     cfg, task = ctx.cfg, ctx.cfg.task
     apply_threads(cfg)
