@@ -123,7 +123,7 @@ def test_killed_fit_resumes_from_its_last_checkpoint(conf_dir, tmp_path, tiny_di
     kill[0] = False
     m = run(compose_cfg(conf_dir, tmp_path, over))
     assert calls == [2, 3]  # resumed after step 2, not from scratch
-    assert m["align_finetune/steps"] == 4
+    assert m["align_finetune/steps"] == 4 and m["align_finetune/steps_this_session"] == 2
 
 
 def test_gold_text_is_refused_unless_transductive(conf_dir, tmp_path, tiny_dir):

@@ -321,13 +321,17 @@ def run(ctx: RunContext) -> dict[str, float]:
 
     # -- before / after on the gold set
     if eval_gold is not None:
-        before = evaluate(al["encoder"], al["layer"], al["subwords"], al["threshold"], eval_gold)
         after = evaluate(str(cached_encoder), al["layer"], al["subwords"], al["threshold"], eval_gold)
-        for m in before:
+        before = (
+            evaluate(al["encoder"], al["layer"], al["subwords"], al["threshold"], eval_gold)
+            if task.get("eval_before", True)
+            else dict.fromkeys(after, float("nan"))
+        )
+        for m in after:
             metrics[f"align_finetune/aer_{m}_before"] = before[m]
             metrics[f"align_finetune/aer_{m}_after"] = after[m]
             log.info("align_finetune AER on %s, %s: %.1f → %.1f", eval_gold.name, m, 100 * before[m], 100 * after[m])
-        info["aer"] = {m: (before[m], after[m]) for m in before}
+        info["aer"] = {m: (before[m], after[m]) for m in after}
         info.setdefault("seconds", round(metrics.get("align_finetune/train_seconds", 0.0), 1))
         (cached_encoder / "README.md").write_text(ft.model_card(info), encoding="utf-8")
     _link_or_copy(cached_encoder, ctx.output_dir / "encoder")
@@ -385,6 +389,13 @@ def _fit(
     )
     state_dir.mkdir(parents=True, exist_ok=True)
     every = max(1, int(task.get("checkpoint_every", 50)))
+
+    class StartStep(pl.Callback):  # steps of this session only (a resumed fit starts at its checkpoint)
+        start = 0
+
+        def on_train_start(self, trainer, pl_module):
+            StartStep.start = trainer.global_step
+
     trainer = pl.Trainer(
         accelerator=str(trainer_cfg.get("accelerator", "cpu")),
         devices=trainer_cfg.get("devices", 1),
@@ -398,6 +409,7 @@ def _fit(
         log_every_n_steps=int(trainer_cfg.get("log_every_n_steps", 10)),
         default_root_dir=str(state_dir),
         callbacks=[
+            StartStep(),
             RngStateCheckpoint(),
             ModelCheckpoint(
                 dirpath=state_dir,
@@ -414,10 +426,11 @@ def _fit(
     trainer.fit(module, train_dataloaders=loader, ckpt_path=resume_from(state_dir))
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     logged = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("train/loss")}
-    done_pairs = trainer.global_step * train_cfg["batch_size"]
+    done_pairs = (trainer.global_step - StartStep.start) * train_cfg["batch_size"]
     out: dict[str, Any] = {
         "align_finetune/train_seconds": seconds,
         "align_finetune/steps": float(trainer.global_step),
+        "align_finetune/steps_this_session": float(trainer.global_step - StartStep.start),
         "align_finetune/train_pairs_per_s": done_pairs / seconds if seconds > 0 else 0.0,
         "align_finetune/train_cpu_seconds": cpu_seconds,  # on a shared machine: pairs per CPU second
         **{f"align_finetune/{k.removeprefix('train/')}_last": v for k, v in logged.items()},
