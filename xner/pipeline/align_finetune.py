@@ -12,7 +12,9 @@ the objectives, steps and optimiser from `task`; the text from `data` (`parallel
   the key a hash of the base model (name + local weights id), the data fingerprint, the objective
   and optimiser settings and the seed. Lightning writes ``last.ckpt`` every
   ``task.checkpoint_every`` steps (atomically, random states included); a killed job resumes from
-  it (``ckpt_path``), a finished one is reused as it is. The run directory gets ``encoder/``
+  it (``ckpt_path``) at that step — but not in the same data order (the
+  shuffled loader restarts its epoch), so a resumed model is close to, not equal to, an
+  uninterrupted one — and a finished one is reused as it is. The run directory gets ``encoder/``
   (hard links to the cached model files, copies across file systems).
 - **Never mistaken for held-out**: training text that shares a sentence (either side, case and
   spacing ignored) with the gold set it is evaluated on (``task.eval_gold``) or with any named gold
