@@ -213,3 +213,23 @@ def test_saved_encoder_aligns_with_simalign_and_awesome(tiny_dir, tmp_path):
         SimAlign(tiny_dir, layer=2, method="argmax", progress=False) as a0,
     ):
         assert a1.align([SRC], [TGT]) == a0.align([SRC], [TGT])
+
+
+@pytest.mark.parametrize("mode", ["bpe", "word"])
+def test_so_targets_equal_the_awesome_aligner_links_on_the_same_model(tiny_dir, mode):
+    """End to end: the module's SO targets are the word links xner's Awesome aligner outputs."""
+    from transformers import AutoTokenizer
+
+    from xner.align.neural import Awesome
+
+    pairs = _toy_pairs()[:6]
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    enc, _ = ft.encode_pairs(tok, pairs, max_subwords=40)
+    batch = ft.PairCollator(ft.Specials.of(tok), {"so": True})([(p, p) for p in enc])
+    module = ft.AlignFineTuner(tiny_dir, layer=2, objectives={"so": True}, subwords=mode, threshold=0.1).eval()
+    with torch.no_grad():
+        p, q, xw, yw, _, _ = module._probs(batch)
+        got = ft.word_links_of(ft.so_targets(p, q, xw, yw, 0.1), xw, yw)
+    with Awesome(tiny_dir, layer=2, threshold=0.1, subwords=mode, progress=False) as aligner:
+        want = aligner.align([s for s, _ in pairs], [t for _, t in pairs])
+    assert got == want and any(want)
