@@ -13,6 +13,7 @@ from collections.abc import Callable
 TASKS: dict[str, str] = {
     "data_stats": "xner.pipeline.data_stats:run",
     "align_eval": "xner.pipeline.align_eval:run",
+    "align_finetune": "xner.pipeline.align_finetune:run",
     "projection_eval": "xner.pipeline.projection_eval:run",
     "translate_test": "xner.pipeline.translate_test:run",
     "translate_train": "xner.pipeline.translate_train:run",
@@ -25,6 +26,7 @@ _PROJECTION = ["aligner", "projection", "candidates", "matcher"]
 TASK_GROUPS: dict[str, list[str]] = {
     "data_stats": ["data"],
     "align_eval": ["data", "aligner"],
+    "align_finetune": ["data", "aligner"],
     "projection_eval": ["data", *_PROJECTION],
     "translate_test": ["data", "translator", "tagger", *_PROJECTION],
     "translate_train": ["data", "translator", "model", "trainer", *_PROJECTION],
