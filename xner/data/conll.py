@@ -56,7 +56,7 @@ def _decode_lines(path: Path) -> list[str]:
 _BLANKS = re.compile(r"[ \t]+")
 
 
-def _split_fields(line: str) -> list[str]:
+def split_fields(line: str) -> list[str]:
     if "\t" in line:
         return line.split("\t")
     # ASCII spaces only: a no-break space or U+2028 inside a token must not split it into columns.
@@ -114,7 +114,7 @@ def read_conll(
         if line.startswith("-DOCSTART-"):
             flush()
             continue
-        fields = _split_fields(line)
+        fields = split_fields(line)
         if line.startswith("#") and not TAG_RE.match(fields[-1].strip()):
             continue  # comment line
         if line[:1] in (" ", "\t") and "\t" not in line:
