@@ -74,3 +74,12 @@ def test_parallel_translator_from_line_files(tmp_path):
     (tmp_path / "b.de").write_text("Guten Tag\n")
     with pytest.raises(DataFormatError, match="differ in length"):
         ParallelTranslator(str(tmp_path / "a.en"), str(tmp_path / "b.de"), format="lines")
+
+
+def test_tokenized_files_keep_unicode_space_tokens(tmp_path):
+    (tmp_path / "u.en").write_text("Tokyo \u00a0 is\n", encoding="utf-8")
+    (tmp_path / "u.ja").write_text("東京 \u3000 です\n", encoding="utf-8")
+    t = ParallelTranslator(str(tmp_path / "u.en"), str(tmp_path / "u.ja"), format="lines")
+    assert t.translate([["Tokyo", "\u00a0", "is"]], "en", "ja") == [["東京", "\u3000", "です"]]
+    t = PrecomputedTranslator(str(tmp_path / "u.ja"), format="lines")
+    assert t.translate([["Tokyo", "\u00a0", "is"]], "en", "ja") == [["東京", "\u3000", "です"]]

@@ -4,6 +4,8 @@ A set is tokenised sentence pairs plus gold links, one line per pair:
 
 - text: ``src_file`` + ``tgt_file`` (one sentence a line, line-aligned) or one ``bitext_file`` with
   ``src ||| tgt`` lines;
+- words and links are separated by ASCII spaces/tabs only, lines by LF (`xner.data.tokenized`), so
+  a token that is a Unicode space (U+3000) stays a token;
 - gold: ``gold_file`` with space-separated ``i-j`` (sure) and ``ipj`` (possible) links, 1-indexed,
   ``i`` indexing the source; ``reverse=true`` when the file indexes the target first.
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xner.data.loaders import resolve_data_dir
+from xner.data.tokenized import read_lines, split_tokens
 from xner.data.types import Links
 from xner.errors import ConfigError, DataFormatError
 
@@ -48,31 +51,22 @@ class AlignmentGoldSet:
         return len(self.src)
 
 
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-
-
 def read_bitext(path: Path) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """``src ||| tgt`` lines → (source word tuples, target word tuples)."""
     src, tgt = [], []
-    for n, line in enumerate(_read_lines(path), 1):
+    for n, line in enumerate(read_lines(path), 1):
         parts = line.split("|||")
         if len(parts) != 2:
             raise DataFormatError(f"{path}:{n}: expected 'source ||| target', found {len(parts) - 1} '|||'")
-        src.append(tuple(parts[0].split()))
-        tgt.append(tuple(parts[1].split()))
+        src.append(split_tokens(parts[0]))
+        tgt.append(split_tokens(parts[1]))
     return src, tgt
 
 
 def parse_gold_line(line: str, where: str, n_src: int, n_tgt: int, reverse: bool = False) -> tuple[Links, Links]:
     """One gold line → (sure, possible ∪ sure) as 0-based (src, tgt) links."""
     sure, possible = set(), set()
-    for tok in line.split():
+    for tok in split_tokens(line):
         m = _LINK.match(tok)
         if not m:
             raise DataFormatError(f"{where}: link {tok!r} is not 'i-j' (sure) or 'ipj' (possible), 1-indexed")
@@ -132,13 +126,13 @@ class AlignmentGold:
             src, tgt = read_bitext(f["bitext_file"])
             text_desc = str(f["bitext_file"])
         else:
-            src = [tuple(line.split()) for line in _read_lines(f["src_file"])]
-            tgt = [tuple(line.split()) for line in _read_lines(f["tgt_file"])]
+            src = [split_tokens(line) for line in read_lines(f["src_file"])]
+            tgt = [split_tokens(line) for line in read_lines(f["tgt_file"])]
             if len(src) != len(tgt):
                 raise DataFormatError(f"{f['src_file']} has {len(src)} lines but {f['tgt_file']} has {len(tgt)}; "
                                       "source and target files must be line-aligned")
             text_desc = str(f["src_file"])
-        gold = _read_lines(f["gold_file"])
+        gold = read_lines(f["gold_file"])
         if len(gold) != len(src):
             raise DataFormatError(f"{f['gold_file']} has {len(gold)} lines but {text_desc} has {len(src)} sentence "
                                   "pairs; the gold file needs one line per pair")
