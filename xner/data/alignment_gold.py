@@ -9,7 +9,9 @@ A set is tokenised sentence pairs plus gold links, one line per pair:
 - gold: ``gold_file`` with space-separated ``i-j`` (sure) and ``ipj`` (possible) links, 1-indexed,
   ``i`` indexing the source; ``reverse=true`` when the file indexes the target first.
 
-Named sets under ``<data_dir>/alignment_gold`` are picked with ``pair`` (see `PAIRS`). Every problem
+Named sets under ``<data_dir>/alignment_gold`` are picked with ``pair`` (see `PAIRS`); without a
+``pair``, own text files are read, or else the default set ``de-en_vilar``. A ``gold_file`` alone
+replaces the named set's gold links; own text files with a ``pair`` are an error (which was meant?). Every problem
 (line counts that differ, an index beyond the sentence, a malformed link) raises `DataFormatError`
 naming file:line.
 """
@@ -34,6 +36,7 @@ PAIRS: dict[str, dict[str, str]] = {
     "en-fr_hansards": {"bitext_file": "enfr.src-tgt", "gold_file": "enfr.gold"},
     "ro-en_wpt05": {"bitext_file": "roen.src-tgt", "gold_file": "roen.gold"},
 }
+DEFAULT_PAIR = "de-en_vilar"  # used when neither data.pair nor own text files are given
 _LINK = re.compile(r"^(\d+)([-p])(\d+)$")
 
 
@@ -98,10 +101,16 @@ class AlignmentGold:
     ):
         if limit is not None and limit < 1:
             raise ConfigError(f"data.limit must be a positive number of sentence pairs, got {limit}")
-        self.pair, self.reverse, self.limit = pair, reverse, limit
+        self.reverse, self.limit = reverse, limit
         self.data_dir = data_dir
         given = {k: v for k, v in dict(src_file=src_file, tgt_file=tgt_file, bitext_file=bitext_file,
                                        gold_file=gold_file).items() if v}
+        own_text = sorted(k for k in given if k != "gold_file")
+        if pair is not None and own_text:
+            raise ConfigError(f"data.pair={pair} and data.{own_text[0]}: give a named gold set or your own "
+                              "files, not both (data.gold_file alone replaces the named set's gold links)")
+        if pair is None and not own_text:
+            pair = DEFAULT_PAIR  # nothing of the user's to read: the default set (with their gold_file, if any)
         if pair is not None:
             if pair not in PAIRS:
                 raise ConfigError(f"data.pair={pair!r} is not a known gold set; valid: {', '.join(PAIRS)} "
@@ -111,8 +120,10 @@ class AlignmentGold:
             files.update(given)
         else:
             files = given
+        self.pair = pair
         if "gold_file" not in files:
-            raise ConfigError("data.gold_file is required (or data.pair=" + "|".join(PAIRS) + ")")
+            raise ConfigError("data.gold_file is required with your own data.src_file/tgt_file or data.bitext_file "
+                              "(or use a named set: data.pair=" + "|".join(PAIRS) + ")")
         if "bitext_file" in files and ("src_file" in files or "tgt_file" in files):
             raise ConfigError("give either data.bitext_file or data.src_file + data.tgt_file, not both")
         if "bitext_file" not in files and not ("src_file" in files and "tgt_file" in files):
