@@ -330,6 +330,16 @@ def load_parallel(cfg) -> list[SentencePair]:
     return dataset.pairs()
 
 
+def describe_parallel(cfg) -> str:
+    """``data=<name> (<source file> + <target file>)`` for log lines about a parallel dataset."""
+    dataset = build_dataset(cfg)
+    name = f"data={dataset.name}"
+    if not isinstance(dataset, ParallelNerDataset):
+        return name
+    src, tgt = dataset.source_target_files()
+    return f"{name} ({src} + {tgt})"
+
+
 def build_dataset(cfg) -> NerDataset:
     from hydra.utils import instantiate
 

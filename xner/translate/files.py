@@ -205,13 +205,15 @@ class ParallelTranslator(Translator):
         self._add(zip(*sides, strict=True), f"{src} + {tgt}")
 
     def _add(self, pairs, where: str) -> None:
-        before = len(self._lookup)
+        n = 0
         for a, b in pairs:
+            n += 1
             if a:
                 self._lookup.setdefault(tuple(b), tuple(a))
                 self._lookup[tuple(a)] = tuple(b)
         self._sources.append(where)
-        log.info("parallel translator: %d sentence pairs from %s", len(self._lookup) - before, where)
+        log.info("parallel translator: %d sentence pairs from %s (%d distinct sentences indexed, both sides)",
+                 n, where, len(self._lookup))
 
     def add_pairs(self, pairs: Sequence[SentencePair], where: str = "the run's parallel dataset") -> None:
         """Use these human translation pairs (source side ↔ target side)."""
