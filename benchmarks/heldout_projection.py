@@ -74,9 +74,9 @@ def load_language(lang: str, limit: int | None):
     """Pairs and cached links of Europarl-NER en→`lang`, as experiment=quickstart_projection."""
     from hydra import compose, initialize_config_dir
 
+    from xner.cache import ArtifactCache
     from xner.data.loaders import load_parallel
     from xner.pipeline import stages
-    from xner.cache import ArtifactCache
 
     overrides = ["experiment=quickstart_projection", f"lang={lang}", "logger=none"]
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):

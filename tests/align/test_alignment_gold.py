@@ -96,3 +96,19 @@ def test_real_gold_sets(data_dir, pair, n, first_sure):
     assert first_sure <= data.sure[0]
     assert all(s <= p for s, p in zip(data.sure, data.possible, strict=True))
     assert pair in PAIRS
+
+
+def test_unicode_space_tokens_keep_gold_indices(tmp_path):
+    # Token 2 of the source is the ideographic space U+3000, token 2 of the target a no-break space;
+    # `str.split()` would drop both and put link 3-3 outside the pair.
+    src = write(tmp_path, "u.ja", "東京 \u3000 です\n一\u2028二\n")
+    tgt = write(tmp_path, "u.en", "Tokyo \u00a0 is\none\n")
+    gold = write(tmp_path, "u.gold", "1-1 2p2 3-3\n1-1\n")
+    data = AlignmentGold(src_file=src, tgt_file=tgt, gold_file=gold).load()
+    assert data.src == [("東京", "\u3000", "です"), ("一\u2028二",)]
+    assert data.tgt[0] == ("Tokyo", "\u00a0", "is")
+    assert data.sure[0] == {(0, 0), (2, 2)} and data.possible[0] == {(0, 0), (1, 1), (2, 2)}
+    bitext = write(tmp_path, "u.txt", "東京 \u3000 です ||| Tokyo \u00a0 is\n一\u2028二 ||| one\n")
+    data = AlignmentGold(bitext_file=bitext, gold_file=gold).load()
+    assert data.src[0] == ("東京", "\u3000", "です") and data.tgt[0] == ("Tokyo", "\u00a0", "is")
+    assert data.sure[0] == {(0, 0), (2, 2)}

@@ -107,3 +107,11 @@ def test_write_conll_roundtrip(tmp_path):
     back = read_conll(path)
     assert [(s.words, s.tags) for s in back] == [(s.words, s.tags) for s in sents]
     assert not list((tmp_path / "out").glob(".*tmp"))  # no temporary file left behind
+
+
+def test_unicode_space_tokens_are_tokens(tmp_path):
+    path = write(tmp_path, "東京\tB-LOC\n\u3000\tO\nです\tO\n\nTokyo B-LOC\n\u00a0 O\n")
+    sents = read_conll(path)
+    assert [s.words for s in sents] == [("東京", "\u3000", "です"), ("Tokyo", "\u00a0")]
+    write_conll(tmp_path / "out.conll", sents)
+    assert [s.words for s in read_conll(tmp_path / "out.conll")] == [s.words for s in sents]

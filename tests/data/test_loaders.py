@@ -86,3 +86,39 @@ def test_parallel_conll_select_range(tmp_path):
     ds = ParallelConll(source_file=str(tmp_path / "a.txt"), target_file=str(tmp_path / "b.txt"),
                        data_dir=str(tmp_path), select="2-3")
     assert [p.target.words for p in ds.pairs()] == [("y",), ("z",)]
+
+
+def _parallel_files(tmp_path):
+    # The target has a FOO entity (line 5) that the source never has, and a second one (line 8).
+    (tmp_path / "src.conll").write_text("Anna B-PER\nruns O\n\nBerlin B-LOC\n\nx O\n")
+    (tmp_path / "tgt.conll").write_text(
+        "# comment\nAnna B-PER\nläuft O\n\nBerlin B-FOO\n\nein O\nFoo B-FOO\n"
+    )
+    return str(tmp_path / "src.conll"), str(tmp_path / "tgt.conll")
+
+
+def test_parallel_conll_warns_once_about_a_target_type_the_source_lacks(tmp_path, caplog):
+    src, tgt = _parallel_files(tmp_path)
+    ds = ParallelConll(source_file=src, target_file=tgt, data_dir=str(tmp_path))
+    with caplog.at_level("WARNING", logger="xner.data.loaders"):
+        pairs = ds.pairs()
+    assert len(pairs) == 3
+    warnings = [r.getMessage() for r in caplog.records if "never in the source" in r.getMessage()]
+    assert len(warnings) == 1, warnings  # once, for FOO only (PER is on both sides)
+    assert "entity type FOO" in warnings[0] and f"{tgt}:5" in warnings[0] and "data.labels" in warnings[0]
+
+
+def test_parallel_conll_target_type_through_label_map_is_located(tmp_path, caplog):
+    src, tgt = _parallel_files(tmp_path)
+    ds = ParallelConll(source_file=src, target_file=tgt, data_dir=str(tmp_path), label_map={"FOO": "BAR"})
+    with caplog.at_level("WARNING", logger="xner.data.loaders"):
+        ds.pairs()
+    (warning,) = [r.getMessage() for r in caplog.records if "never in the source" in r.getMessage()]
+    assert "entity type BAR" in warning and f"{tgt}:5" in warning
+
+
+def test_parallel_conll_declared_labels_reject_an_undeclared_type(tmp_path):
+    src, tgt = _parallel_files(tmp_path)
+    ds = ParallelConll(source_file=src, target_file=tgt, data_dir=str(tmp_path), labels=["PER", "LOC"])
+    with pytest.raises(DataFormatError, match=rf"{tgt}:5: unknown entity type 'FOO'"):
+        ds.pairs()

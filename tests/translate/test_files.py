@@ -74,3 +74,31 @@ def test_parallel_translator_from_line_files(tmp_path):
     (tmp_path / "b.de").write_text("Guten Tag\n")
     with pytest.raises(DataFormatError, match="differ in length"):
         ParallelTranslator(str(tmp_path / "a.en"), str(tmp_path / "b.de"), format="lines")
+
+
+def test_tokenized_files_keep_unicode_space_tokens(tmp_path):
+    (tmp_path / "u.en").write_text("Tokyo \u00a0 is\n", encoding="utf-8")
+    (tmp_path / "u.ja").write_text("東京 \u3000 です\n", encoding="utf-8")
+    t = ParallelTranslator(str(tmp_path / "u.en"), str(tmp_path / "u.ja"), format="lines")
+    assert t.translate([["Tokyo", "\u00a0", "is"]], "en", "ja") == [["東京", "\u3000", "です"]]
+    t = PrecomputedTranslator(str(tmp_path / "u.ja"), format="lines")
+    assert t.translate([["Tokyo", "\u00a0", "is"]], "en", "ja") == [["東京", "\u3000", "です"]]
+
+
+def test_parallel_translator_log_names_the_data_and_counts_pairs(tmp_path, conf_dir, caplog):
+    from hydra import compose, initialize_config_dir
+
+    from xner.pipeline.translation import open_translator
+
+    (tmp_path / "en.conll").write_text("Good O\nday O\n\nThanks O\n\nThanks O\n")
+    (tmp_path / "de.conll").write_text("Guten O\nTag O\n\nDanke O\n\nDanke O\n")
+    with initialize_config_dir(str(conf_dir), version_base="1.3"):
+        cfg = compose("config", overrides=[
+            "translator=parallel", "data=parallel_conll", f"paths.data_dir={tmp_path}",
+            f"data.source_file={tmp_path / 'en.conll'}", f"data.target_file={tmp_path / 'de.conll'}",
+        ])
+    with caplog.at_level("INFO", logger="xner.translate.files"), open_translator(cfg) as t:
+        assert t.translate([["Danke"]], "de", "en") == [["Thanks"]]
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("parallel translator")]
+    assert line.startswith(f"parallel translator: 3 sentence pairs from data=parallel_conll ({tmp_path / 'en.conll'}")
+    assert "data=?" not in line and "4 distinct sentences" in line

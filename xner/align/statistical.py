@@ -26,6 +26,7 @@ from typing import Any
 
 from xner.align.base import check_pair_counts
 from xner.align.symmetrize import SYMMETRIZATIONS, symmetrize
+from xner.data.tokenized import read_lines, split_tokens
 from xner.data.types import Links
 from xner.errors import ConfigError, DataFormatError
 
@@ -129,12 +130,9 @@ class Eflomal:
             s = [list(x.words) for x in read_conll(sp)]
             t = [list(x.words) for x in read_conll(tp)]
         elif fmt == "text":
-            split = simple_tokenize if self.tokenize_extra else str.split
-            try:
-                s = [split(line) for line in sp.read_text(encoding="utf-8").splitlines()]
-                t = [split(line) for line in tp.read_text(encoding="utf-8").splitlines()]
-            except FileNotFoundError as exc:
-                raise DataFormatError(f"aligner.extra_parallel: {exc.filename}: file not found") from None
+            split = simple_tokenize if self.tokenize_extra else (lambda line: list(split_tokens(line)))
+            s = [split(line) for line in read_lines(sp)]
+            t = [split(line) for line in read_lines(tp)]
         else:
             raise ConfigError(f"aligner.extra_parallel format={fmt!r} is not valid; choose text or conll")
         if len(s) != len(t):

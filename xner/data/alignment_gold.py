@@ -4,10 +4,14 @@ A set is tokenised sentence pairs plus gold links, one line per pair:
 
 - text: ``src_file`` + ``tgt_file`` (one sentence a line, line-aligned) or one ``bitext_file`` with
   ``src ||| tgt`` lines;
+- words and links are separated by ASCII spaces/tabs only, lines by LF (`xner.data.tokenized`), so
+  a token that is a Unicode space (U+3000) stays a token;
 - gold: ``gold_file`` with space-separated ``i-j`` (sure) and ``ipj`` (possible) links, 1-indexed,
   ``i`` indexing the source; ``reverse=true`` when the file indexes the target first.
 
-Named sets under ``<data_dir>/alignment_gold`` are picked with ``pair`` (see `PAIRS`). Every problem
+Named sets under ``<data_dir>/alignment_gold`` are picked with ``pair`` (see `PAIRS`); without a
+``pair``, own text files are read, or else the default set ``de-en_vilar``. A ``gold_file`` alone
+replaces the named set's gold links; own text files with a ``pair`` are an error (which was meant?). Every problem
 (line counts that differ, an index beyond the sentence, a malformed link) raises `DataFormatError`
 naming file:line.
 """
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xner.data.loaders import resolve_data_dir
+from xner.data.tokenized import read_lines, split_tokens
 from xner.data.types import Links
 from xner.errors import ConfigError, DataFormatError
 
@@ -31,6 +36,7 @@ PAIRS: dict[str, dict[str, str]] = {
     "en-fr_hansards": {"bitext_file": "enfr.src-tgt", "gold_file": "enfr.gold"},
     "ro-en_wpt05": {"bitext_file": "roen.src-tgt", "gold_file": "roen.gold"},
 }
+DEFAULT_PAIR = "de-en_vilar"  # used when neither data.pair nor own text files are given
 _LINK = re.compile(r"^(\d+)([-p])(\d+)$")
 
 
@@ -48,31 +54,22 @@ class AlignmentGoldSet:
         return len(self.src)
 
 
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataFormatError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-
-
 def read_bitext(path: Path) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """``src ||| tgt`` lines → (source word tuples, target word tuples)."""
     src, tgt = [], []
-    for n, line in enumerate(_read_lines(path), 1):
+    for n, line in enumerate(read_lines(path), 1):
         parts = line.split("|||")
         if len(parts) != 2:
             raise DataFormatError(f"{path}:{n}: expected 'source ||| target', found {len(parts) - 1} '|||'")
-        src.append(tuple(parts[0].split()))
-        tgt.append(tuple(parts[1].split()))
+        src.append(split_tokens(parts[0]))
+        tgt.append(split_tokens(parts[1]))
     return src, tgt
 
 
 def parse_gold_line(line: str, where: str, n_src: int, n_tgt: int, reverse: bool = False) -> tuple[Links, Links]:
     """One gold line → (sure, possible ∪ sure) as 0-based (src, tgt) links."""
     sure, possible = set(), set()
-    for tok in line.split():
+    for tok in split_tokens(line):
         m = _LINK.match(tok)
         if not m:
             raise DataFormatError(f"{where}: link {tok!r} is not 'i-j' (sure) or 'ipj' (possible), 1-indexed")
@@ -104,10 +101,16 @@ class AlignmentGold:
     ):
         if limit is not None and limit < 1:
             raise ConfigError(f"data.limit must be a positive number of sentence pairs, got {limit}")
-        self.pair, self.reverse, self.limit = pair, reverse, limit
+        self.reverse, self.limit = reverse, limit
         self.data_dir = data_dir
         given = {k: v for k, v in dict(src_file=src_file, tgt_file=tgt_file, bitext_file=bitext_file,
                                        gold_file=gold_file).items() if v}
+        own_text = sorted(k for k in given if k != "gold_file")
+        if pair is not None and own_text:
+            raise ConfigError(f"data.pair={pair} and data.{own_text[0]}: give a named gold set or your own "
+                              "files, not both (data.gold_file alone replaces the named set's gold links)")
+        if pair is None and not own_text:
+            pair = DEFAULT_PAIR  # nothing of the user's to read: the default set (with their gold_file, if any)
         if pair is not None:
             if pair not in PAIRS:
                 raise ConfigError(f"data.pair={pair!r} is not a known gold set; valid: {', '.join(PAIRS)} "
@@ -117,8 +120,10 @@ class AlignmentGold:
             files.update(given)
         else:
             files = given
+        self.pair = pair
         if "gold_file" not in files:
-            raise ConfigError("data.gold_file is required (or data.pair=" + "|".join(PAIRS) + ")")
+            raise ConfigError("data.gold_file is required with your own data.src_file/tgt_file or data.bitext_file "
+                              "(or use a named set: data.pair=" + "|".join(PAIRS) + ")")
         if "bitext_file" in files and ("src_file" in files or "tgt_file" in files):
             raise ConfigError("give either data.bitext_file or data.src_file + data.tgt_file, not both")
         if "bitext_file" not in files and not ("src_file" in files and "tgt_file" in files):
@@ -132,13 +137,13 @@ class AlignmentGold:
             src, tgt = read_bitext(f["bitext_file"])
             text_desc = str(f["bitext_file"])
         else:
-            src = [tuple(line.split()) for line in _read_lines(f["src_file"])]
-            tgt = [tuple(line.split()) for line in _read_lines(f["tgt_file"])]
+            src = [split_tokens(line) for line in read_lines(f["src_file"])]
+            tgt = [split_tokens(line) for line in read_lines(f["tgt_file"])]
             if len(src) != len(tgt):
                 raise DataFormatError(f"{f['src_file']} has {len(src)} lines but {f['tgt_file']} has {len(tgt)}; "
                                       "source and target files must be line-aligned")
             text_desc = str(f["src_file"])
-        gold = _read_lines(f["gold_file"])
+        gold = read_lines(f["gold_file"])
         if len(gold) != len(src):
             raise DataFormatError(f"{f['gold_file']} has {len(gold)} lines but {text_desc} has {len(src)} sentence "
                                   "pairs; the gold file needs one line per pair")

@@ -56,7 +56,7 @@ def _decode_lines(path: Path) -> list[str]:
 _BLANKS = re.compile(r"[ \t]+")
 
 
-def _split_fields(line: str) -> list[str]:
+def split_fields(line: str) -> list[str]:
     if "\t" in line:
         return line.split("\t")
     # ASCII spaces only: a no-break space or U+2028 inside a token must not split it into columns.
@@ -114,7 +114,7 @@ def read_conll(
         if line.startswith("-DOCSTART-"):
             flush()
             continue
-        fields = _split_fields(line)
+        fields = split_fields(line)
         if line.startswith("#") and not TAG_RE.match(fields[-1].strip()):
             continue  # comment line
         if line[:1] in (" ", "\t") and "\t" not in line:
@@ -131,7 +131,7 @@ def read_conll(
                 f"{path}:{number}: expected {ncols} columns (as on line {ncols_line}), found "
                 f"{len(fields)}: {line[:80]!r}"
             )
-        token, tag = fields[0].strip(), fields[-1].strip()
+        token, tag = fields[0].strip(" \t"), fields[-1].strip(" \t")  # a U+3000 token is a token
         if strip_lang_prefix and ":" in token:
             token = token.split(":", 1)[1]
         if not token:
@@ -166,7 +166,7 @@ def format_conll(sentences: Sequence[Sentence]) -> str:
     """Sentences → ``token<TAB>tag`` text (tags default to O)."""
     chunks = []
     for sent in sentences:
-        bad = next((w for w in sent.words if not w.strip() or any(c in w for c in "\t\n\r")), None)
+        bad = next((w for w in sent.words if not w.strip(" \t") or any(c in w for c in "\t\n\r")), None)
         if bad is not None:  # it would not read back as the same sentence
             raise DataFormatError(
                 f"{sent.origin or sent.id}: token {bad!r} cannot be written to a CoNLL file "

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from xner.data.conll import read_conll
+from xner.data.conll import read_conll, split_fields
 from xner.data.tags import map_tags
 from xner.data.types import Sentence, SentencePair
 from xner.errors import ConfigError, DataFormatError, XnerError
@@ -263,7 +263,26 @@ class ParallelNerDataset(NerDataset):
         if self.label_map:
             src = [Sentence(s.words, tuple(map_tags(s.tags, self.label_map)), s.id, s.origin) for s in src]
             tgt = [Sentence(s.words, tuple(map_tags(s.tags, self.label_map)), s.id, s.origin) for s in tgt]
+        self._warn_target_only_types(src, tgt, src_path)
         return [SentencePair(s, t) for s, t in zip(src, tgt, strict=True)]
+
+    def _warn_target_only_types(self, src: list[Sentence], tgt: list[Sentence], src_path: Path) -> None:
+        """Warn once per entity type the target side has and the source side never has: no source
+        entity can be projected onto it, so every such target entity is scored as missed."""
+        source_types = {span.label for s in src for span in s.spans}
+        first: dict[str, str] = {}
+        for s in tgt:
+            for span in s.spans:
+                if span.label not in source_types and span.label not in first:
+                    first[span.label] = _first_tag_line(s, span.label, self.label_map)
+        for label, where in sorted(first.items()):
+            log.warning(
+                "data=%s: entity type %s occurs in the target (first at %s) but never in the source "
+                "file %s; it cannot be projected and every %s entity counts as missed%s",
+                self.name, label, where, src_path, label,
+                "" if self.labels is not None
+                else " (declare the label set, data.labels=[...], to reject undeclared types)",
+            )
 
 
 class EuroparlNER(ParallelNerDataset):
@@ -310,6 +329,26 @@ class ParallelConll(ParallelNerDataset):
         return self.source_file, self.target_file
 
 
+def _first_tag_line(sentence: Sentence, label: str, label_map: Mapping[str, str | None]) -> str:
+    """``file:line`` of the first `label` tag of a sentence read by `read_conll` (whose origin names
+    the sentence's first line), reading the raw types that `label_map` renames to `label`. Falls
+    back to the sentence's origin."""
+    path, _, line = sentence.origin.rpartition(":")
+    if not path or not line.isdigit():
+        return sentence.origin or sentence.id
+    raw = {k for k, v in label_map.items() if v == label} | ({label} if label not in label_map else set())
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return sentence.origin
+    for number in range(int(line), len(lines) + 1):
+        fields = split_fields(lines[number - 1].rstrip("\r"))
+        tag = fields[-1].strip(" \t") if fields else ""
+        if tag[:2] in ("B-", "I-") and tag[2:] in raw:
+            return f"{path}:{number}"
+    return sentence.origin
+
+
 def load_splits(cfg) -> dict[str, list[Sentence]]:
     """Every split of the dataset selected by `cfg.data` (instantiated with Hydra)."""
     return build_dataset(cfg).splits()
@@ -323,6 +362,16 @@ def load_parallel(cfg) -> list[SentencePair]:
             f"data={dataset.name} is not a parallel dataset; use data=europarl_ner or data=parallel_conll"
         )
     return dataset.pairs()
+
+
+def describe_parallel(cfg) -> str:
+    """``data=<name> (<source file> + <target file>)`` for log lines about a parallel dataset."""
+    dataset = build_dataset(cfg)
+    name = f"data={dataset.name}"
+    if not isinstance(dataset, ParallelNerDataset):
+        return name
+    src, tgt = dataset.source_target_files()
+    return f"{name} ({src} + {tgt})"
 
 
 def build_dataset(cfg) -> NerDataset:

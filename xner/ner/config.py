@@ -70,7 +70,10 @@ class TrainerSpec:
         deterministic: torch deterministic algorithms.
         val_check_interval: validate every N epochs-fraction (float) or N steps (int).
         limit_train_batches: cap on batches per epoch (smoke runs), null for all.
-        log_every_n_steps / enable_progress_bar: logging.
+        log_every_n_steps: metrics to the logger (W&B) every N steps.
+        enable_progress_bar: Lightning's progress bar, shown only when stderr is a terminal.
+        progress_every_n_steps: without the bar (a log file, a batch job, or the bar disabled), log
+            epoch, step, rate and remaining time every N optimisation steps (0: never).
         save_model: write the best model (HF format) to ``<run dir>/model`` for reuse as a tagger.
         resume: keep a full checkpoint (weights, optimizer, scheduler, loop, callback and RNG
             states) after every epoch under ``<paths.cache_dir>/train_state/<key>/``, keyed by the
@@ -99,6 +102,7 @@ class TrainerSpec:
     limit_train_batches: float | int | None = None
     log_every_n_steps: int = 10
     enable_progress_bar: bool = True
+    progress_every_n_steps: int = 20
     save_model: bool = True
     resume: bool = True
     num_threads: int | None = None
@@ -106,6 +110,8 @@ class TrainerSpec:
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.eval_batch_size < 1:
             raise ConfigError("trainer.batch_size and trainer.eval_batch_size must be ≥ 1")
+        if self.progress_every_n_steps < 0:
+            raise ConfigError(f"trainer.progress_every_n_steps must be ≥ 0, got {self.progress_every_n_steps}")
         if self.max_epochs < 1 and self.max_steps < 1:
             raise ConfigError("trainer.max_epochs or trainer.max_steps must be ≥ 1")
 

@@ -1,7 +1,8 @@
 """Fine-tuning: build the Lightning Trainer with its callbacks, fit, and return the best model.
 
 Callbacks: ModelCheckpoint (best ``val/f1``, weights only), EarlyStopping on ``val/f1``,
-LearningRateMonitor (when a logger is present) and a token-throughput meter. The W&B logger comes
+LearningRateMonitor (when a logger is present), a token-throughput meter, and progress log lines
+when no terminal shows the progress bar (`xner.ner.progress`). The W&B logger comes
 from the run's tracker (`ctx.tracker.lightning_logger()`), so training curves land in the same run
 as the final metrics. Without a dev set the model of the last step is used.
 
@@ -35,6 +36,7 @@ from xner.errors import XnerError
 from xner.ner.config import ModelSpec, TrainerSpec
 from xner.ner.data import NerDataModule
 from xner.ner.module import TokenClassifier
+from xner.ner.progress import LogProgress, show_progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,30 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         os.replace(tmp, path)
 
 
+class _DropRecords(logging.Filter):
+    def __init__(self, *needles: str) -> None:
+        super().__init__()
+        self.needles = needles
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(n in record.getMessage() for n in self.needles)
+
+
+def quiet_lightning() -> None:
+    """Silence two lines every fit would print: Lightning's advertisement for its cloud logger
+    (``💡 Tip: ... litlogger``), and the FutureWarning that Lightning's own ``_pytree`` module
+    triggers on torch ≥ 2.10 (``isinstance(treespec, LeafSpec)`` is deprecated) — Lightning's code,
+    not ours, and harmless. Only those two messages; idempotent."""
+    rank_zero = logging.getLogger("pytorch_lightning.utilities.rank_zero")
+    if not any(isinstance(f, _DropRecords) for f in rank_zero.filters):
+        rank_zero.addFilter(_DropRecords("litlogger"))
+    import warnings
+
+    warnings.filterwarnings(
+        "ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning
+    )
+
+
 @dataclass
 class FitResult:
     model: Any  # the fine-tuned transformers model (best checkpoint), in eval mode, on CPU
@@ -132,6 +158,10 @@ def build_trainer(
         ))
     if logger is not None:
         callbacks.append(LearningRateMonitor(logging_interval="step"))
+    progress_bar = show_progress_bar(spec.enable_progress_bar)
+    if not progress_bar and spec.progress_every_n_steps > 0:
+        callbacks.append(LogProgress(spec.progress_every_n_steps))
+    quiet_lightning()
     trainer = pl.Trainer(
         accelerator=spec.accelerator,
         devices=spec.devices,
@@ -146,7 +176,7 @@ def build_trainer(
         limit_train_batches=spec.limit_train_batches,
         limit_val_batches=None if has_dev else 0,
         log_every_n_steps=spec.log_every_n_steps,
-        enable_progress_bar=spec.enable_progress_bar,
+        enable_progress_bar=progress_bar,
         enable_model_summary=False,
         num_sanity_val_steps=0,
         logger=logger if logger is not None else False,

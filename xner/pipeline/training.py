@@ -197,7 +197,9 @@ def train_and_evaluate(
 
 
 # Trainer settings that change how a fit is displayed or saved, not the model it produces.
-_NOT_IN_TRAINING_KEY = ("enable_progress_bar", "log_every_n_steps", "save_model", "resume", "num_threads")
+_NOT_IN_TRAINING_KEY = (
+    "enable_progress_bar", "progress_every_n_steps", "log_every_n_steps", "save_model", "resume", "num_threads",
+)
 
 
 def training_state_dir(

@@ -35,9 +35,9 @@ def open_translator(cfg: DictConfig) -> Iterator[Translator]:
         raise ConfigError("translator is not set; choose translator=nllb|m2m100|marian|precomputed|parallel")
     translator = instantiate(cfg.translator, _convert_="all")
     if isinstance(translator, ParallelTranslator) and not translator.has_pairs:
-        from xner.data.loaders import load_parallel
+        from xner.data.loaders import describe_parallel, load_parallel
 
-        translator.add_pairs(load_parallel(cfg), f"data={cfg.data.get('name', '?')}")
+        translator.add_pairs(load_parallel(cfg), describe_parallel(cfg))
     try:
         yield translator
     finally:

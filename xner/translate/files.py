@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xner.cache import ArtifactCache
+from xner.data.tokenized import read_lines, split_tokens
 from xner.data.types import SentencePair
 from xner.errors import ConfigError, DataFormatError, XnerError
 from xner.translate.base import LangLike, Translator, Words
@@ -31,23 +32,6 @@ def _format_path(path: str, src: str, tgt: str) -> Path:
         return Path(path.format(src=src, tgt=tgt)).expanduser()
     except (KeyError, IndexError):
         raise ConfigError(f"translator.path={path!r}: only {{src}} and {{tgt}} may be used as placeholders") from None
-
-
-def _text_lines(path: Path) -> list[str]:
-    """Lines split on LF (CRLF) only: a U+2028 or form feed inside one translation must not split it
-    and shift every later translation by one sentence."""
-    lines = path.read_bytes().split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    out = []
-    for number, raw in enumerate(lines, 1):
-        try:
-            out.append(raw.decode("utf-8").rstrip("\r"))
-        except UnicodeDecodeError as exc:
-            raise DataFormatError(
-                f"{path}:{number}: not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})"
-            ) from None
-    return out
 
 
 class PrecomputedTranslator(Translator):
@@ -97,7 +81,9 @@ class PrecomputedTranslator(Translator):
         return "lines"
 
     def _words(self, text: str, tgt) -> Words:
-        return text.split() if self.tokenized else split_words(text, self.splitter or tgt.word_splitter, tgt.code)
+        if self.tokenized:
+            return list(split_tokens(text))
+        return split_words(text, self.splitter or tgt.word_splitter, tgt.code)
 
     def translate(
         self,
@@ -120,7 +106,7 @@ class PrecomputedTranslator(Translator):
 
                 rows = [list(x.words) for x in read_conll(path)]
             else:
-                rows = [self._words(line, t) for line in _text_lines(path)]
+                rows = [self._words(line, t) for line in read_lines(path)]
             if len(rows) < n or (self.strict_count and len(rows) != n):
                 raise DataFormatError(
                     f"{path}: {len(rows)} translated sentences for {n} input sentences "
@@ -132,7 +118,7 @@ class PrecomputedTranslator(Translator):
         if ids is None:
             raise ConfigError(f"translator.format={fmt} looks translations up by sentence id, but none were given")
         table: dict[str, Words] = {}
-        for lineno, line in enumerate(_text_lines(path), 1):
+        for lineno, line in enumerate(read_lines(path), 1):
             if not line.strip():
                 continue
             if fmt == "tsv":
@@ -212,20 +198,22 @@ class ParallelTranslator(Translator):
 
                 sides.append([tuple(x.words) for x in read_conll(p)])
             else:
-                sides.append([tuple(line.split()) for line in _text_lines(p)])
+                sides.append([split_tokens(line) for line in read_lines(p)])
         if len(sides[0]) != len(sides[1]):
             raise DataFormatError(f"parallel files differ in length: {src} has {len(sides[0])} sentences, "
                                   f"{tgt} has {len(sides[1])}")
         self._add(zip(*sides, strict=True), f"{src} + {tgt}")
 
     def _add(self, pairs, where: str) -> None:
-        before = len(self._lookup)
+        n = 0
         for a, b in pairs:
+            n += 1
             if a:
                 self._lookup.setdefault(tuple(b), tuple(a))
                 self._lookup[tuple(a)] = tuple(b)
         self._sources.append(where)
-        log.info("parallel translator: %d sentence pairs from %s", len(self._lookup) - before, where)
+        log.info("parallel translator: %d sentence pairs from %s (%d distinct sentences indexed, both sides)",
+                 n, where, len(self._lookup))
 
     def add_pairs(self, pairs: Sequence[SentencePair], where: str = "the run's parallel dataset") -> None:
         """Use these human translation pairs (source side ↔ target side)."""
