@@ -61,3 +61,16 @@ def test_language_and_group():
     assert language_of({"lang": {"code": "yor"}}) == "yor"
     assert language_of({}, {"lang": "sw"}) == "sw"
     assert (group_of("yor"), group_of("sw"), group_of("en")) == ("MasakhaNER", "XTREME", "other")
+
+
+def test_training_set_keeps_the_masakhaner_offline_methods_apart():
+    """T-Projection's labels (model_transfer on the target side) and English + projected
+    (translate_train with task.include_source) must not share a label with model transfer / n-gram ILP."""
+    mt = method_of({"task": {"name": "model_transfer", "source_data": {"side": "source"}}}, {})
+    tproj = method_of({"task": {"name": "model_transfer", "source_data": {"side": "target"}}}, {})
+    assert (mt.label, tproj.label) == ("model-transfer", "train:target-file-labels")
+    assert tproj.reference_key() != mt.reference_key()  # the seed's model-transfer figures are not T-Projection's
+    choices = {"projection": "matching", "aligner": "simalign", "candidates": "ngram", "matcher": "ilp"}
+    proj = method_of({"task": {"name": "translate_train"}}, choices)
+    both = method_of({"task": {"name": "translate_train", "include_source": True}}, choices)
+    assert (proj.label, both.label) == ("train:ngram-ilp/simalign", "train:en+ngram-ilp/simalign")

@@ -34,6 +34,10 @@ class Method:
     matcher: str = ""
     backtranslation: bool = False
     extra: str = ""  # values of further distinguishing config keys (dashboard --by), e.g. "translator.model=…"
+    # what the model was trained on, where not the task's usual: "target" (a model_transfer run on the
+    # target side of paired data: a translation's own labels, e.g. T-Projection's) or "en+" (translate_train
+    # with the English sentences added, task.include_source)
+    training_set: str = ""
 
     @property
     def label(self) -> str:
@@ -43,7 +47,7 @@ class Method:
 
     def _core_label(self) -> str:
         if self.task == "model_transfer":
-            return "model-transfer"
+            return "train:target-file-labels" if self.training_set == "target" else "model-transfer"
         if self.task not in _PROJECTION_TASKS:
             parts = [self.task]
             if self.aligner:
@@ -54,7 +58,8 @@ class Method:
         else:
             core = self.projection or "?"
         aligner = self._aligner_label()
-        label = _PROJECTION_TASKS[self.task] + core + (f"/{aligner}" if aligner and core != "marker" else "")
+        prefix = _PROJECTION_TASKS[self.task] + ("en+" if self.training_set == "en+" else "")
+        label = prefix + core + (f"/{aligner}" if aligner and core != "marker" else "")
         return label + ("+bt" if self.backtranslation else "")
 
     def _aligner_label(self) -> str:
@@ -63,7 +68,8 @@ class Method:
 
     def reference_key(self) -> Method:
         """The key under which the seed paper's figures for this method are stored."""
-        return Method(self.task, self.projection, self.aligner, "", self.candidates, self.matcher, self.backtranslation)
+        return Method(self.task, self.projection, self.aligner, "", self.candidates, self.matcher, self.backtranslation,
+                      training_set=self.training_set)
 
 
 def get_path(cfg: Mapping[str, Any], dotted: str) -> Any:
@@ -98,7 +104,9 @@ def method_of(cfg: Mapping[str, Any], choices: Mapping[str, Any] | None = None) 
     (``hydra.runtime.choices`` in ``.hydra/hydra.yaml``)."""
     choices = choices or {}
     task = str(get_path(cfg, "task.name") or choices.get("task") or "?")
-    if task == "model_transfer" or task == "data_stats":
+    if task == "model_transfer":
+        return Method(task, training_set="target" if get_path(cfg, "task.source_data.side") == "target" else "")
+    if task == "data_stats":
         return Method(task)
     if task == "align_eval":
         return Method(
@@ -116,6 +124,7 @@ def method_of(cfg: Mapping[str, Any], choices: Mapping[str, Any] | None = None) 
         candidates=_choice(cfg, choices, "candidates") if matching else "",
         matcher=_choice(cfg, choices, "matcher") if matching else "",
         backtranslation=bool(get_path(cfg, "projection.backtranslation")),
+        training_set="en+" if task == "translate_train" and get_path(cfg, "task.include_source") else "",
     )
 
 
