@@ -236,7 +236,7 @@ CASES: list[Case] = [
     Case("gold_line_counts_differ", lambda t: gold_set(t, "a b\nc\n", "x y\n", "1-1\n"), "error",
          "{tmp}/g.src has 2 lines but {tmp}/g.tgt has 1"),
     Case("gold_file_not_utf8", lambda t: gold_set(t, "a\n", "x\n", b"1-1 \xff\n"), "error",
-         "{tmp}/g.gold: not UTF-8 text"),
+         "{tmp}/g.gold:1: not UTF-8 text (byte 0xff at column 5)"),
     Case("projection_link_out_of_range", lambda t: _validate_input(links=frozenset({(0, 5)})), "error",
          "t.conll:7: alignment link (0, 5) outside a 2×3-word pair"),
     Case("projection_entity_outside_source", lambda t: _validate_input(src_spans=(_span(1, 4),)), "error",
@@ -271,7 +271,9 @@ CASES: list[Case] = [
          "translator=parallel: 1 of 2 sentences have no human translation"),
     Case("parallel_lines_not_utf8", lambda t: _parallel_files(t, b"Hallo\nWelt\n", "Hello\nW\xf6rld\n".encode(
         "latin-1")), "error", "{tmp}/en.txt:2: not UTF-8 text (byte 0xf6 at column 2)"),
-    Case("parallel_lines_with_line_separator", lambda t: _parallel_files(t, "Hallo\u2028du\nWelt\n", "Hi\nWorld\n"),
+    # U+2028 neither ends the line nor splits the (space-tokenised) words: the pairs stay aligned
+    Case("parallel_lines_with_line_separator", lambda t: _parallel_files(t, "Hallo\u2028du\nWelt\n", "Hi\nWorld\n",
+                                                                          (("Hallo\u2028du",), ("Welt",))),
          "repair", "", lambda r: r == [["Hi"], ["World"]]),
     Case("nllb_unsupported_language", lambda t: _nllb_code("bbj"), "error",
          "lang=bbj (Ghomálá') is not supported by the translation model 'facebook/nllb-200-3.3B'"),
@@ -403,12 +405,12 @@ def _parallel_translate(sentences):
     return translator.translate(sentences, "de", "en")
 
 
-def _parallel_files(tmp: Path, source: str | bytes, target: str | bytes):
+def _parallel_files(tmp: Path, source: str | bytes, target: str | bytes, queries=(("Hallo", "du"), ("Welt",))):
     from xner.translate.files import ParallelTranslator
 
     src, tgt = put(tmp, source, "de.txt"), put(tmp, target, "en.txt")
     translator = ParallelTranslator(source_file=str(src), target_file=str(tgt), format="lines")
-    return translator.translate([["Hallo", "du"], ["Welt"]], "de", "en")
+    return translator.translate([list(q) for q in queries], "de", "en")
 
 
 def _span(start: int, end: int):
