@@ -4,6 +4,7 @@ offline encoder (fine-tune a few steps, then align with the result through `alig
 from __future__ import annotations
 
 import json
+import logging
 import random
 
 import pytest
@@ -63,7 +64,7 @@ def tiny(tiny_dir):
     return ["aligner=awesome", f"aligner.encoder={tiny_dir}", "aligner.layer=2", "aligner.progress=false"]
 
 
-def test_tiny_finetune_is_cached_and_aligns(conf_dir, tmp_path, tiny_dir):
+def test_tiny_finetune_is_cached_and_aligns(conf_dir, tmp_path, tiny_dir, caplog):
     bitext(tmp_path / "a.txt")
     over = [
         *tiny(tiny_dir),
@@ -73,7 +74,10 @@ def test_tiny_finetune_is_cached_and_aligns(conf_dir, tmp_path, tiny_dir):
         "task.objectives={so:true,tlm:true,psi:true,co:true}",
         f"task.eval_gold={gold(tmp_path)}",
     ]
-    m = run(compose_cfg(conf_dir, tmp_path, over))
+    with caplog.at_level(logging.INFO, logger="xner.ner.progress"):
+        m = run(compose_cfg(conf_dir, tmp_path, [*over, "trainer.progress_every_n_steps=1"]))
+    # without a terminal: the progress lines of NER training (steps, rate, ETA), not a tqdm bar
+    assert any("train: epoch 1/? batch 3/4, 3/3 steps" in r.getMessage() for r in caplog.records)
     assert m["align_finetune/steps"] == 3 and m["align_finetune/pairs"] == 16
     assert m["align_finetune/transductive"] == 0
     for key in ("so", "tlm", "psi", "co"):

@@ -64,9 +64,10 @@ class LogProgress(Callback):
         total = max(int(trainer.estimated_stepping_batches), step)
         loss = trainer.callback_metrics.get("train/loss")
         batches = trainer.num_training_batches
+        epochs = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else "?"  # max_steps fits
         log.info(
-            "train: epoch %d/%d batch %d/%s, %s%s",
-            trainer.current_epoch + 1, trainer.max_epochs, idx + 1,
+            "train: epoch %d/%s batch %d/%s, %s%s",
+            trainer.current_epoch + 1, epochs, idx + 1,
             batches if batches != float("inf") else "?",
             format_progress(step, total, elapsed, initial=self._start_step),
             f", loss {float(loss):.4f}" if loss is not None else "",

@@ -174,13 +174,9 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def run(ctx: RunContext) -> dict[str, float]:
-    import pytorch_lightning as pl
-    import torch
-    from pytorch_lightning.callbacks import ModelCheckpoint
     from transformers import AutoConfig, AutoTokenizer
 
     from xner.align import finetune as ft
-    from xner.ner.train import AtomicCheckpointIO, RngStateCheckpoint, _resume_from
     from xner.pipeline.training import apply_threads
 
     cfg, task = ctx.cfg, ctx.cfg.task
@@ -298,22 +294,7 @@ def run(ctx: RunContext) -> dict[str, float]:
         train_metrics = record["metrics"]
     else:
         train_metrics = _fit(
-            ft,
-            pl,
-            torch,
-            ModelCheckpoint,
-            AtomicCheckpointIO,
-            RngStateCheckpoint,
-            _resume_from,
-            cfg,
-            base_path,
-            al,
-            objectives,
-            train_cfg,
-            encoded,
-            specials,
-            steps,
-            state_dir,
+            cfg, base_path, al, objectives, train_cfg, encoded, specials, steps=steps, state_dir=state_dir
         )
         info["seconds"] = round(train_metrics["align_finetune/train_seconds"], 1)
         module = train_metrics.pop("_module")
@@ -347,23 +328,27 @@ def run(ctx: RunContext) -> dict[str, float]:
 
 
 def _fit(
-    ft,
-    pl,
-    torch,
-    ModelCheckpoint,
-    AtomicCheckpointIO,
-    RngStateCheckpoint,
-    resume_from,
-    cfg,
-    base_path,
-    al,
-    objectives,
-    train_cfg,
-    encoded,
-    specials,
-    steps,
+    cfg: DictConfig,
+    base_path: str,
+    al: dict[str, Any],
+    objectives: dict[str, bool],
+    train_cfg: dict[str, Any],
+    encoded: Sequence[Any],
+    specials: Any,
+    *,
+    steps: int,
     state_dir: Path,
 ) -> dict[str, Any]:
+    """Fit `xner.align.finetune.AlignFineTuner` with Lightning, resuming from `state_dir`'s last
+    checkpoint; the training metrics and, under ``_module``, the fitted module."""
+    import pytorch_lightning as pl
+    import torch
+    from pytorch_lightning.callbacks import ModelCheckpoint
+
+    from xner.align import finetune as ft
+    from xner.ner.progress import LogProgress, show_progress_bar
+    from xner.ner.train import AtomicCheckpointIO, RngStateCheckpoint, _resume_from, quiet_lightning
+
     task, trainer_cfg = cfg.task, cfg.get("trainer") or {}
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
     random.seed(int(cfg.seed))
@@ -398,6 +383,11 @@ def _fit(
         def on_train_start(self, trainer, pl_module):
             StartStep.start = trainer.global_step
 
+    quiet_lightning()
+    # The same progress reporting as NER training: a bar on a terminal, else steps/rate/ETA lines.
+    progress_bar = show_progress_bar(bool(trainer_cfg.get("enable_progress_bar", False)))
+    every_log = int(trainer_cfg.get("progress_every_n_steps", 50) or 0)
+    progress = [LogProgress(every_log)] if not progress_bar and every_log > 0 else []
     trainer = pl.Trainer(
         accelerator=str(trainer_cfg.get("accelerator", "cpu")),
         devices=trainer_cfg.get("devices", 1),
@@ -407,10 +397,11 @@ def _fit(
         gradient_clip_val=1.0,
         logger=False,
         enable_model_summary=False,
-        enable_progress_bar=bool(trainer_cfg.get("enable_progress_bar", False)),
+        enable_progress_bar=progress_bar,
         log_every_n_steps=int(trainer_cfg.get("log_every_n_steps", 10)),
         default_root_dir=str(state_dir),
         callbacks=[
+            *progress,
             StartStep(),
             RngStateCheckpoint(),
             ModelCheckpoint(
@@ -425,7 +416,7 @@ def _fit(
         plugins=[AtomicCheckpointIO()],
     )
     t0, c0 = time.perf_counter(), time.process_time()
-    trainer.fit(module, train_dataloaders=loader, ckpt_path=resume_from(state_dir))
+    trainer.fit(module, train_dataloaders=loader, ckpt_path=_resume_from(state_dir))
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     logged = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("train/loss")}
     done_pairs = (trainer.global_step - StartStep.start) * train_cfg["batch_size"]
