@@ -26,11 +26,16 @@ def _compose(overrides: list[str]):
         return compose("config", overrides=overrides, return_hydra_config=True)
 
 
-def test_nine_methods():
+# ngram_ilp_alignft needs a fine-tuning job first (experiment=align_finetune_african): opt-in, not swept.
+SWEPT = [m for m in METHODS if m != "ngram_ilp_alignft"]
+
+
+def test_nine_methods_and_one_opt_in():
     assert sorted([
         "model_transfer", "tprojection", "heuristic", "ngram_greedy", "ngram_ilp", "ner_ilp",
         "ngram_ilp_awesome", "ngram_ilp_eflomal", "en_ngram_ilp",
-    ]) == METHODS
+    ]) == SWEPT
+    assert set(METHODS) - set(SWEPT) == {"ngram_ilp_alignft"}
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -70,7 +75,7 @@ def test_eflomal_extra_text_exists_for_every_language(lang: str, data_dir: Path)
 def test_sweep_axes_and_ner_tagger_path():
     cfg = _compose(["experiment=masakhaner_offline"])
     params = cfg.hydra.sweeper.params
-    assert sorted(params["+experiment/masakhaner_method"].replace("\n", "").replace(" ", "").split(",")) == METHODS
+    assert sorted(params["+experiment/masakhaner_method"].replace("\n", "").replace(" ", "").split(",")) == SWEPT
     assert params["lang"].split(",") == LANGS
     ner = (CONF / "experiment/masakhaner_method/ner_ilp.yaml").read_text()
     assert "${hydra:sweep.dir}/${lang.code}/model_transfer/${hydra:job.override_dirname}/model" in ner
@@ -80,7 +85,7 @@ def test_sweep_axes_and_ner_tagger_path():
 # none (the job then stops: "the projected training set is empty"). Its wiring is covered by the
 # composition tests and test_missing_ner_tagger_names_the_job_that_makes_it; it ran for real in the
 # RESULTS sweep.
-TINY_METHODS = [m for m in METHODS if m != "ner_ilp"]
+TINY_METHODS = [m for m in SWEPT if m != "ner_ilp"]
 
 
 def _slice(src: Path, dst: Path, n: int) -> None:
@@ -138,6 +143,34 @@ def test_tiny_sweep_runs_every_method_for_two_languages(data_dir: Path, tmp_path
         assert en_plus["train/source_sentences_added"] == 30
         assert en_plus["train/sentences"] + en_plus["train/dev_sentences"] == 60
     shutil.rmtree(sweep, ignore_errors=True)
+
+
+def test_alignft_method_reads_the_african_finetuning_run(data_dir: Path):
+    ft = _compose(["experiment=align_finetune_african"])
+    assert ft.task.name == "align_finetune" and ft.hydra.run.dir == "multirun/align_finetune_african"
+    assert [s.tgt_lang for s in ft.data.sources] == ["hau", "ibo", "swa", "yor"]
+    for spec in ft.data.sources:  # the MAFAND-MT train files exist and are line-aligned
+        src, tgt = data_dir / spec.src_file, data_dir / spec.tgt_file
+        assert sum(1 for _ in src.open()) == sum(1 for _ in tgt.open()) >= ft.data.limit, spec
+    cfg = _compose(["experiment=masakhaner_offline", "+experiment/masakhaner_method=ngram_ilp_alignft", "lang=swa"])
+    from omegaconf import OmegaConf
+
+    raw = OmegaConf.to_container(cfg, resolve=False)  # ${hydra:runtime.cwd} resolves only inside a run
+    assert raw["aligner"]["encoder"] == "${align_finetune_run}/encoder"
+    assert raw["align_finetune_run"].endswith("/" + ft.hydra.run.dir)
+    assert cfg.aligner.layer == ft.aligner.layer and cfg.aligner.method == "itermax"
+
+
+def test_missing_finetuned_encoder_names_the_job_that_makes_it(tmp_path: Path):
+    from xner.errors import ConfigError
+    from xner.pipeline.stages import _check_local_encoder
+
+    with pytest.raises(ConfigError, match="experiment=align_finetune_african"):
+        _check_local_encoder(str(tmp_path / "multirun/align_finetune_african/encoder"))
+    _check_local_encoder("offline:multilingual-e5-small")
+    _check_local_encoder("bert-base-multilingual-cased")
+    (tmp_path / "enc").mkdir()
+    _check_local_encoder(str(tmp_path / "enc"))
 
 
 def test_missing_ner_tagger_names_the_job_that_makes_it(tmp_path: Path):
