@@ -199,3 +199,26 @@ def test_tagger_from_model_leaves_the_callers_model_alone(tiny):
     tagger = SourceTagger.from_model(model, AutoTokenizer.from_pretrained(tiny), backend="torch-bf16")
     assert tagger.predict_tags(SRC)
     assert next(model.parameters()).dtype == torch.float32
+
+
+def test_bf16_needs_the_cpu_flag_not_onednn_emulation():
+    """oneDNN says "bf16 supported" on plain AVX-512 (emulated, measured 3.5× slower than fp32):
+    only the CPU flags avx512_bf16 / amx_bf16 (x86) or bf16 (ARM) count."""
+    avx512 = "processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512bw avx512_vnni\n"
+    assert not backends.cpu_supports_bf16(avx512)
+    assert backends.cpu_supports_bf16(avx512.replace("avx512_vnni", "avx512_vnni avx512_bf16"))
+    assert backends.cpu_supports_bf16("processor\t: 0\nflags\t\t: amx_tile amx_bf16\n")
+    assert backends.cpu_supports_bf16("processor\t: 0\nFeatures\t: fp asimd bf16 i8mm\n")  # aarch64
+    assert not backends.cpu_supports_bf16("processor\t: 0\n")  # no flags line: no evidence of bf16
+
+
+def test_bf16_path_is_close_to_fp32_even_where_the_cpu_lacks_it(tiny, monkeypatch):
+    monkeypatch.setattr(backends, "cpu_supports_bf16", lambda: True)  # exercise the cast on any CPU
+    ids, mask = _tokens(tiny)
+    ref = prepare(_encoder(tiny), "torch")(ids, mask)
+    runner = prepare(_encoder(tiny), "torch-bf16")
+    assert runner.fallback is None
+    got = runner(ids, mask)
+    real = mask.bool()
+    cos = np.asarray(__import__("torch").nn.functional.cosine_similarity(got[real], ref[real], dim=-1))
+    assert got.dtype == ref.dtype and cos.min() >= 0.999

@@ -81,9 +81,28 @@ def _require_onnx(key: str, backend: str) -> None:
         )
 
 
-def cpu_supports_bf16() -> bool:
-    """Whether this CPU has native bfloat16 matrix instructions (avx512_bf16 or AMX)."""
-    try:
+_BF16_FLAGS = {"avx512_bf16", "amx_bf16", "bf16"}  # x86 AVX512-BF16, Intel AMX, aarch64 FEAT_BF16
+
+
+def cpu_supports_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU has native bfloat16 matrix instructions (avx512_bf16 or AMX; bf16 on ARM).
+
+    Read from the CPU flags (``/proc/cpuinfo``, or `cpuinfo` given as its text), not from oneDNN:
+    `torch.ops.mkldnn._is_mkldnn_bf16_supported()` is also true on plain AVX-512 (avx512bw), where
+    bf16 is emulated and measured 3.5× *slower* than fp32 (benchmarks/RESULTS.md, issue 17). Where
+    there is no /proc/cpuinfo (macOS, Windows), oneDNN's answer is the best there is."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            cpuinfo = None
+    if cpuinfo is not None:
+        for line in cpuinfo.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() in ("flags", "features"):
+                return bool(_BF16_FLAGS & set(value.split()))
+        return False
+    try:  # pragma: no cover - no /proc/cpuinfo
         import torch
 
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
@@ -142,7 +161,10 @@ def prepare(
         import torch
 
         if not cuda and not cpu_supports_bf16():
-            return fallback("this CPU has no native bfloat16 (avx512_bf16 or AMX); bf16 would be slower")
+            return fallback(
+                "this CPU has no native bfloat16 (avx512_bf16, AMX): bf16 would be emulated, 3.5× slower "
+                "than fp32 here; backend=onnx gives the same links faster"
+            )
         import copy as copying
 
         target = copying.deepcopy(model) if copy else model
