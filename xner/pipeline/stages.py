@@ -134,30 +134,30 @@ def _needs(cls: type, param: str) -> bool:
     return param in inspect.signature(cls.__init__).parameters
 
 
-def _looks_like_path(name: str) -> bool:
-    return name.startswith(("/", ".", "~")) or name.count("/") > 1  # hub ids: "org/name"
+def _check_local_dir(key: str, value: Any, made_by: str) -> None:
+    """A model given as a path that does not exist is usually another job's output not made yet:
+    say which job makes it. Hub ids ("org/name") and ``offline:`` names are left to the resolver."""
+    name = str(value or "")
+    looks_like_path = name.startswith(("/", ".", "~")) or name.count("/") > 1
+    if looks_like_path and not Path(name).expanduser().is_dir():
+        raise ConfigError(f"{key}={name}: no model directory there. {made_by}")
 
 
 def _check_local_tagger(model: Any) -> None:
-    """A tagger given as a path that does not exist is usually another job's output not made yet."""
-    name = str(model or "")
-    if _looks_like_path(name) and not Path(name).expanduser().is_dir():
-        raise ConfigError(
-            f"tagger.model={name}: no model directory there. If another job makes it, run that job first — "
-            "in experiment=masakhaner_offline it is the model saved by the model_transfer job of the same "
-            "language and overrides (+experiment/masakhaner_method=model_transfer; the full sweep runs it first)"
-        )
+    _check_local_dir(
+        "tagger.model", model,
+        "If another job makes it, run that job first — in experiment=masakhaner_offline it is the model saved "
+        "by the model_transfer job of the same language and overrides (+experiment/masakhaner_method="
+        "model_transfer; the full sweep runs it first)",
+    )
 
 
 def _check_local_encoder(encoder: Any) -> None:
-    """An aligner encoder given as a path that does not exist is usually a fine-tuning run not made yet."""
-    name = str(encoder or "")
-    if _looks_like_path(name) and not Path(name).expanduser().is_dir():
-        raise ConfigError(
-            f"aligner.encoder={name}: no model directory there. A fine-tuned encoder is the `encoder/` "
-            "directory of a task=align_finetune run; run that job first (for "
-            "+experiment/masakhaner_method=ngram_ilp_alignft: python run.py experiment=align_finetune_african)"
-        )
+    _check_local_dir(
+        "aligner.encoder", encoder,
+        "A fine-tuned encoder is the `encoder/` directory of a task=align_finetune run; run that job first "
+        "(for +experiment/masakhaner_method=ngram_ilp_alignft: python run.py experiment=align_finetune_african)",
+    )
 
 
 @contextlib.contextmanager
