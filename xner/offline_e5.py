@@ -292,6 +292,8 @@ def pin_config_version(path: Path) -> None:
     path = Path(path)
     if path.is_dir():
         path = path / "config.json"
+    if not path.is_file():  # not a transformers model directory: nothing to stamp
+        return
     cfg = json.loads(path.read_text())
     if cfg.get("model_type") in _MISTRAL_TYPES:
         return
